@@ -1,0 +1,1 @@
+"""Shared primitives: settings, logging, the error root. Imports nothing else of the project."""

@@ -1,0 +1,121 @@
+"""The root of every error this project raises on purpose, and the errors shared by all packages.
+
+Each error carries a stable ``code`` (DESIGN.md section 6), whether a caller may retry, and the
+HTTP status the API answers with. Errors never carry secrets: messages name ids, never tokens.
+
+    HubSpotActionsError                 code            retry  http
+    +-- ConfigurationError              configuration   no     500
+    +-- InvalidRequest                  invalid_request no     422
+    |   +-- InvalidToolInput            invalid_tool_input
+    |   +-- UnknownTool                 unknown_tool
+    +-- ConnectionNotFound              connection_not_found   404
+    +-- AccountNotFound                 account_not_found      404
+    +-- AccountUnavailable              (account's code)       409
+    |   +-- AccountPending              account_pending
+    |   +-- AccountRevoked              account_revoked
+    |   +-- AccountDisconnected         account_disconnected
+    +-- MissingScopes                   missing_scopes         409
+    +-- JobNotFound                     job_not_found          404
+    +-- JobConflict                     job_conflict           409
+    |   +-- IdempotencyConflict         idempotency_conflict
+    +-- ServiceUnavailable              service_unavailable yes 503
+    store.errors.StoreError, worker.hubspot.errors.HubSpotError and
+    worker.refresh errors extend this tree in their own packages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class HubSpotActionsError(Exception):
+    """Root of the tree. ``code`` and ``retryable`` are what a job's ``error`` records."""
+
+    code: ClassVar[str] = "internal_error"
+    http_status: ClassVar[int] = 500
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``{"code", "message", ...}`` body of an API error or a job error."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        body.update({k: v for k, v in self.details.items() if v is not None})
+        return body
+
+
+class ConfigurationError(HubSpotActionsError):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+    code = "configuration_error"
+
+
+class InvalidRequest(HubSpotActionsError):
+    code = "invalid_request"
+    http_status = 422
+
+
+class InvalidToolInput(InvalidRequest):
+    code = "invalid_tool_input"
+
+
+class UnknownTool(InvalidRequest):
+    code = "unknown_tool"
+
+
+class ConnectionNotFound(HubSpotActionsError):
+    code = "connection_not_found"
+    http_status = 404
+
+
+class AccountNotFound(HubSpotActionsError):
+    code = "account_not_found"
+    http_status = 404
+
+
+class AccountUnavailable(HubSpotActionsError):
+    """The account exists but cannot run jobs; the caller must (re-)authorize it."""
+
+    http_status = 409
+
+
+class AccountPending(AccountUnavailable):
+    code = "account_pending"
+
+
+class AccountRevoked(AccountUnavailable):
+    code = "account_revoked"
+
+
+class AccountDisconnected(AccountUnavailable):
+    code = "account_disconnected"
+
+
+class MissingScopes(HubSpotActionsError):
+    code = "missing_scopes"
+    http_status = 409
+
+
+class JobNotFound(HubSpotActionsError):
+    code = "job_not_found"
+    http_status = 404
+
+
+class JobConflict(HubSpotActionsError):
+    code = "job_conflict"
+    http_status = 409
+
+
+class IdempotencyConflict(JobConflict):
+    code = "idempotency_conflict"
+
+
+class ServiceUnavailable(HubSpotActionsError):
+    """A backing service (database, Redis) is down; the request may be retried."""
+
+    code = "service_unavailable"
+    http_status = 503
+    retryable = True

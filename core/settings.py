@@ -1,0 +1,231 @@
+"""Process settings: one pydantic-settings class, read from the environment at entry points only.
+
+Every name here is a contract (DESIGN.md section 2). Library code never reads the environment; it is
+handed a ``Settings`` (or the pieces it needs) by the entry point that built it. Secrets are
+``SecretStr`` so that a ``repr`` or a log line of the settings never shows them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.errors import ConfigurationError
+
+#: The SQLite file ``run`` and every command use when ``DATABASE_URL`` is unset.
+DEFAULT_SQLITE_FILE = "hubspot-actions.db"
+
+#: Where local mode keeps generated state (the token key file, the local API key).
+DEFAULT_STATE_DIR = ".hubspot-actions"
+
+_SCOPE_RE = re.compile(r"^[a-z][a-z0-9_.\-]*[a-z0-9]$|^[a-z]$")
+_KEY_ID_RE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
+
+ScopeList = Annotated[tuple[str, ...], NoDecode]
+
+
+def split_scopes(value: object) -> tuple[str, ...]:
+    """Parse a scope list given as space- or comma-separated text (or a sequence)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        parts = re.split(r"[\s,]+", value.strip())
+    elif isinstance(value, list | tuple):
+        parts = [str(p).strip() for p in value]
+    else:
+        raise ValueError("must be a space- or comma-separated list of scopes")
+    scopes: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        if not _SCOPE_RE.match(part):
+            raise ValueError(f"{part!r} is not a valid HubSpot scope name")
+        if part not in scopes:
+            scopes.append(part)
+    return tuple(scopes)
+
+
+class Settings(BaseSettings):
+    """All settings of every process (web, worker, scheduler, sandbox, CLI)."""
+
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", case_sensitive=False, validate_default=True
+    )
+
+    app_env: Literal["local", "production"] = "local"
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_FILE}"
+    redis_url: str | None = None
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    hubspot_client_id: str | None = None
+    hubspot_client_secret: SecretStr | None = None
+    hubspot_redirect_uri: str | None = None
+    hubspot_scopes: ScopeList | None = None
+    hubspot_optional_scopes: ScopeList = ()
+    hubspot_api_base: str = "https://api.hubapi.com"
+    hubspot_authorize_url: str = "https://app.hubspot.com/oauth/authorize"
+    hubspot_rate_limit_per_10s: int = Field(default=100, ge=0)
+    hubspot_search_rate_limit_per_s: int = Field(default=4, ge=0)
+    hubspot_connect_timeout_s: float = Field(default=5.0, gt=0)
+    hubspot_read_timeout_s: float = Field(default=30.0, gt=0)
+
+    token_encryption_keys: SecretStr | None = None
+    token_key_file: Path = Path(DEFAULT_STATE_DIR) / "token-keys"
+    token_refresh_margin_seconds: int = Field(default=300, ge=0)
+    bootstrap_api_key: SecretStr | None = None
+
+    worker_processes: int = Field(default=2, ge=1, le=64)
+    worker_threads: int = Field(default=8, ge=1, le=256)
+    job_retention_days: int = Field(default=7, ge=1)
+    sweep_interval_seconds: float = Field(default=60.0, gt=0)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_json: bool | None = None
+
+    sandbox_port: int = Field(default=8090, ge=1, le=65535)
+    sandbox_token_ttl: int = Field(default=1800, ge=1)
+    sandbox_rotate_refresh_tokens: bool = False
+
+    #: Components ``/readyz`` waits for besides the database and Redis (``run`` sets it to
+    #: what it started: ``worker,scheduler,sandbox``).
+    ready_requires: Annotated[tuple[str, ...], NoDecode] = ()
+    #: Return URLs the OAuth callback may redirect to after a connection (exact prefixes).
+    oauth_return_url_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("hubspot_scopes", "hubspot_optional_scopes", mode="before")
+    @classmethod
+    def _parse_scopes(cls, value: object) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        return split_scopes(value)
+
+    @field_validator("ready_requires", "oauth_return_url_allowlist", mode="before")
+    @classmethod
+    def _parse_list(cls, value: object) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return tuple(p for p in re.split(r"[\s,]+", value.strip()) if p)
+        if isinstance(value, list | tuple):
+            return tuple(str(v) for v in value)
+        return ()
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if value.startswith("postgres://") or value.startswith("postgresql://"):
+            # The driver the project ships is psycopg 3: make the common spelling work.
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not (value.startswith("sqlite") or value.startswith("postgresql+psycopg")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("hubspot_api_base", "hubspot_authorize_url")
+    @classmethod
+    def _check_http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if value.count("/") > 2 else value
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        if self.app_env != "production":
+            return self
+        if self.token_encryption_keys is None:
+            raise ValueError(
+                "TOKEN_ENCRYPTION_KEYS: required when APP_ENV=production "
+                "(comma-separated key_id:base64key, first is primary)"
+            )
+        if not self.redirect_uri.startswith("https://"):
+            raise ValueError("HUBSPOT_REDIRECT_URI: must be an https:// URL when APP_ENV=production")
+        if self.hubspot_client_id and self.hubspot_client_secret is None:
+            raise ValueError("HUBSPOT_CLIENT_SECRET: required when HUBSPOT_CLIENT_ID is set")
+        return self
+
+    @model_validator(mode="after")
+    def _check_credentials_pair(self) -> Settings:
+        if self.hubspot_client_secret is not None and not self.hubspot_client_id:
+            raise ValueError("HUBSPOT_CLIENT_ID: required when HUBSPOT_CLIENT_SECRET is set")
+        if self.hubspot_client_id and self.hubspot_client_secret is None:
+            raise ValueError("HUBSPOT_CLIENT_SECRET: required when HUBSPOT_CLIENT_ID is set")
+        return self
+
+    @property
+    def redirect_uri(self) -> str:
+        """The OAuth redirect URI; it must match the HubSpot app's settings exactly."""
+        return self.hubspot_redirect_uri or f"http://localhost:{self.port}/oauth/callback"
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def has_hubspot_credentials(self) -> bool:
+        return bool(self.hubspot_client_id and self.hubspot_client_secret)
+
+    @cached_property
+    def wants_json_logs(self) -> bool:
+        if self.log_json is not None:
+            return self.log_json
+        import sys
+
+        return self.is_production or not sys.stderr.isatty()
+
+    def require_redis_url(self, command: str) -> str:
+        """Return ``REDIS_URL`` or explain that ``command`` needs it (only ``run`` embeds Redis)."""
+        if not self.redis_url:
+            raise ConfigurationError(
+                f"REDIS_URL: required by `hubspot-actions {command}` "
+                "(only `hubspot-actions run` starts an embedded Redis); "
+                "for example REDIS_URL=redis://127.0.0.1:6379/0"
+            )
+        return self.redis_url
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, turning validation errors into one clear message.
+
+    The message names each environment variable that is wrong and why, and never echoes a value
+    (a malformed secret must not end up in a terminal scroll-back or a log).
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigurationError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = [str(p) for p in err.get("loc", ())]
+        msg = str(err.get("msg", "invalid"))
+        msg = msg.removeprefix("Value error, ")
+        if loc:
+            lines.append(f"{loc[0].upper()}: {msg}")
+        else:
+            lines.append(msg)
+    return "invalid settings:\n  " + "\n  ".join(lines)
