@@ -8,6 +8,7 @@ handed a ``Settings`` (or the pieces it needs) by the entry point that built it.
 from __future__ import annotations
 
 import re
+import sys
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -161,7 +162,9 @@ class Settings(BaseSettings):
                 "(comma-separated key_id:base64key, first is primary)"
             )
         if not self.redirect_uri.startswith("https://"):
-            raise ValueError("HUBSPOT_REDIRECT_URI: must be an https:// URL when APP_ENV=production")
+            raise ValueError(
+                "HUBSPOT_REDIRECT_URI: must be an https:// URL when APP_ENV=production"
+            )
         if self.hubspot_client_id and self.hubspot_client_secret is None:
             raise ValueError("HUBSPOT_CLIENT_SECRET: required when HUBSPOT_CLIENT_ID is set")
         return self
@@ -191,8 +194,6 @@ class Settings(BaseSettings):
     def wants_json_logs(self) -> bool:
         if self.log_json is not None:
             return self.log_json
-        import sys
-
         return self.is_production or not sys.stderr.isatty()
 
     def require_redis_url(self, command: str) -> str:

@@ -1,0 +1,67 @@
+"""Connected-account contracts: the status machine's states and the account view (DESIGN.md s4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AccountStatus(StrEnum):
+    """Where an account is in its life; only ACTIVE and EXPIRED accounts run jobs."""
+
+    PENDING = "PENDING"
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    REVOKED = "REVOKED"
+    DISCONNECTED = "DISCONNECTED"
+
+    @property
+    def can_run_jobs(self) -> bool:
+        return self in (AccountStatus.ACTIVE, AccountStatus.EXPIRED)
+
+    @property
+    def needs_authorization(self) -> bool:
+        return self in (AccountStatus.PENDING, AccountStatus.REVOKED, AccountStatus.DISCONNECTED)
+
+    @property
+    def error_code(self) -> str:
+        """The stable error code a job for an account in this state fails with."""
+        return f"account_{self.value.lower()}"
+
+
+#: The only connection this deployment serves (BYOC: its app credentials come from settings).
+HUBSPOT_CONNECTION = "hubspot"
+
+IDENTIFIER_PATTERN = r"^[^/\s]{1,255}$"
+
+
+class AccountKey(BaseModel):
+    """What names an account: ``(connection_name, identifier)``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    connection_name: str = Field(min_length=1, max_length=64)
+    identifier: str = Field(
+        pattern=IDENTIFIER_PATTERN,
+        description="Your user's id: 1-255 characters, no '/' and no whitespace.",
+    )
+
+
+class ConnectedAccountView(BaseModel):
+    """The account as the API shows it. Never a token."""
+
+    id: str
+    connection_name: str
+    identifier: str
+    status: AccountStatus
+    status_reason: str | None
+    hub_id: int | None
+    granted_scopes: list[str]
+    missing_scopes: list[str]
+    needs_reauth: bool
+    token_expires_at: datetime | None
+    last_refreshed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,100 @@
+"""Job contracts: statuses, lanes, the submit request and the job view (DESIGN.md s6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.accounts import HUBSPOT_CONNECTION, IDENTIFIER_PATTERN
+
+
+class JobStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"
+    RUNNING = "running"
+    RETRYING = "retrying"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
+#: Statuses that wait in the job schedule (a Redis sorted set) for their due time.
+WAITING_STATUSES = frozenset({JobStatus.SCHEDULED, JobStatus.RETRYING})
+
+
+class Lane(StrEnum):
+    """``interactive`` jobs (an agent is waiting) go before ``bulk`` ones."""
+
+    INTERACTIVE = "interactive"
+    BULK = "bulk"
+
+
+#: Largest accepted ``tool_input``, serialised (DESIGN.md s6).
+MAX_TOOL_INPUT_BYTES = 64 * 1024
+#: Largest stored result; a bigger HubSpot answer fails the job rather than bloating the store.
+MAX_RESULT_BYTES = 2 * 1024 * 1024
+
+
+class SubmitJob(BaseModel):
+    """``POST /v1/jobs`` body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    identifier: str = Field(pattern=IDENTIFIER_PATTERN)
+    connection_name: str = HUBSPOT_CONNECTION
+    tool_name: str = Field(min_length=1, max_length=100)
+    tool_input: dict[str, Any] = Field(default_factory=dict)
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=255)
+    run_at: datetime | None = None
+    lane: Lane = Lane.INTERACTIVE
+
+
+class HistoryEntry(BaseModel):
+    """One attempt (or one wait) of a job."""
+
+    at: datetime
+    outcome: str
+    http_status: int | None = None
+    category: str | None = None
+    delay_s: float | None = None
+
+
+class HubSpotErrorInfo(BaseModel):
+    status: int | None = None
+    category: str | None = None
+    correlation_id: str | None = None
+
+
+class JobError(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+    retryable: bool = False
+    reauth_link: str | None = None
+    hubspot: HubSpotErrorInfo | None = None
+
+
+class JobView(BaseModel):
+    id: str
+    identifier: str
+    connection_name: str
+    tool_name: str
+    lane: Lane
+    status: JobStatus
+    attempts: int
+    history: list[HistoryEntry]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    run_at: datetime | None
+    result: Any = None
+    error: JobError | None = None

@@ -1,0 +1,208 @@
+"""Connected accounts: get-or-create, lookups, listing and status changes (DESIGN.md s4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Row, select, update
+
+from core.clock import Clock, SystemClock
+from core.ids import new_id
+from schemas.accounts import AccountStatus
+from store.db import Database
+from store.models import accounts
+from store.sql import insert_ignoring_conflicts
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    id: str
+    connection_name: str
+    identifier: str
+    status: AccountStatus
+    status_reason: str | None
+    hub_id: int | None
+    granted_scopes: tuple[str, ...]
+    token_expires_at: datetime | None
+    last_refreshed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[tuple[object, ...]]) -> AccountRecord:
+        m = row._mapping
+        return cls(
+            id=m["id"],
+            connection_name=m["connection_name"],
+            identifier=m["identifier"],
+            status=AccountStatus(m["status"]),
+            status_reason=m["status_reason"],
+            hub_id=m["hub_id"],
+            granted_scopes=tuple(m["granted_scopes"] or ()),
+            token_expires_at=m["token_expires_at"],
+            last_refreshed_at=m["last_refreshed_at"],
+            created_at=m["created_at"],
+            updated_at=m["updated_at"],
+        )
+
+
+class AccountStore:
+    def __init__(self, *, db: Database, clock: Clock | None = None) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+
+    def get_or_create(self, *, connection_name: str, identifier: str) -> AccountRecord:
+        """Atomic across processes: concurrent callers all get the one row that won the insert."""
+        now = self.clock.now()
+        with self.db.write() as conn:
+            insert_ignoring_conflicts(
+                conn,
+                accounts,
+                {
+                    "id": new_id("acc"),
+                    "connection_name": connection_name,
+                    "identifier": identifier,
+                    "status": AccountStatus.PENDING.value,
+                    "status_reason": None,
+                    "granted_scopes": [],
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            record = self._get(conn, connection_name, identifier)
+        assert record is not None
+        return record
+
+    def get(self, *, connection_name: str, identifier: str) -> AccountRecord | None:
+        with self.db.read() as conn:
+            return self._get(conn, connection_name, identifier)
+
+    @staticmethod
+    def _get(conn: Connection, connection_name: str, identifier: str) -> AccountRecord | None:
+        row = conn.execute(
+            select(accounts).where(
+                accounts.c.connection_name == connection_name,
+                accounts.c.identifier == identifier,
+            )
+        ).first()
+        return None if row is None else AccountRecord.from_row(row)
+
+    def get_by_id(self, account_id: str, conn: Connection | None = None) -> AccountRecord | None:
+        if conn is not None:
+            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+            return None if row is None else AccountRecord.from_row(row)
+        with self.db.read() as own:
+            return self.get_by_id(account_id, own)
+
+    def list_page(
+        self,
+        *,
+        connection_name: str | None = None,
+        status: AccountStatus | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> tuple[list[AccountRecord], str | None]:
+        """One page in id (creation) order; the second item is the cursor of the next page."""
+        stmt = select(accounts).order_by(accounts.c.id).limit(limit + 1)
+        if connection_name:
+            stmt = stmt.where(accounts.c.connection_name == connection_name)
+        if status:
+            stmt = stmt.where(accounts.c.status == status.value)
+        if after:
+            stmt = stmt.where(accounts.c.id > after)
+        with self.db.read() as conn:
+            rows = [AccountRecord.from_row(r) for r in conn.execute(stmt)]
+        next_after = rows[limit - 1].id if len(rows) > limit else None
+        return rows[:limit], next_after
+
+    def ids_with_status(
+        self, statuses: tuple[AccountStatus, ...], *, after: str | None, limit: int
+    ) -> list[str]:
+        """Account ids in the given statuses, paged by id (for the sweep)."""
+        stmt = (
+            select(accounts.c.id)
+            .where(accounts.c.status.in_([s.value for s in statuses]))
+            .order_by(accounts.c.id)
+            .limit(limit)
+        )
+        if after:
+            stmt = stmt.where(accounts.c.id > after)
+        with self.db.read() as conn:
+            return list(conn.execute(stmt).scalars())
+
+    def activate(
+        self,
+        conn: Connection,
+        *,
+        account_id: str,
+        hub_id: int | None,
+        granted_scopes: tuple[str, ...],
+        token_expires_at: datetime,
+    ) -> None:
+        """A new authorization landed: whatever the account was, it is ACTIVE again."""
+        now = self.clock.now()
+        conn.execute(
+            update(accounts)
+            .where(accounts.c.id == account_id)
+            .values(
+                status=AccountStatus.ACTIVE.value,
+                status_reason=None,
+                hub_id=hub_id,
+                granted_scopes=list(granted_scopes),
+                token_expires_at=token_expires_at,
+                last_refreshed_at=now,
+                updated_at=now,
+            )
+        )
+
+    def record_refresh(
+        self,
+        conn: Connection,
+        *,
+        account_id: str,
+        token_expires_at: datetime,
+        granted_scopes: tuple[str, ...] | None,
+    ) -> None:
+        """A refresh landed: an EXPIRED account is ACTIVE again (REVOKED/DISCONNECTED stay)."""
+        now = self.clock.now()
+        values: dict[str, object] = {
+            "token_expires_at": token_expires_at,
+            "last_refreshed_at": now,
+            "updated_at": now,
+            "status": AccountStatus.ACTIVE.value,
+            "status_reason": None,
+        }
+        if granted_scopes:
+            values["granted_scopes"] = list(granted_scopes)
+        conn.execute(
+            update(accounts)
+            .where(
+                accounts.c.id == account_id,
+                accounts.c.status.in_([AccountStatus.ACTIVE.value, AccountStatus.EXPIRED.value]),
+            )
+            .values(**values)
+        )
+
+    def set_status(
+        self,
+        conn: Connection,
+        *,
+        account_id: str,
+        status: AccountStatus,
+        reason: str | None,
+        only_from: tuple[AccountStatus, ...] | None = None,
+        clear_tokens: bool = False,
+    ) -> bool:
+        """Move an account to ``status``; ``only_from`` guards against overtaking a newer change."""
+        values: dict[str, object] = {
+            "status": status.value,
+            "status_reason": reason,
+            "updated_at": self.clock.now(),
+        }
+        if clear_tokens:
+            values["token_expires_at"] = None
+        stmt = update(accounts).where(accounts.c.id == account_id).values(**values)
+        if only_from is not None:
+            stmt = stmt.where(accounts.c.status.in_([s.value for s in only_from]))
+        return conn.execute(stmt).rowcount == 1

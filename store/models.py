@@ -1,0 +1,152 @@
+"""Table definitions (SQLAlchemy 2 declarative). Migrations in ``store/migrations`` mirror them.
+
+Rows are read and written with Core statements by the repositories next to this module; the ORM
+classes exist for typed table metadata, not for a unit of work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.types import JSONType, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class AccountRow(Base):
+    """A connected account: one user's connection to one HubSpot portal."""
+
+    __tablename__ = "connected_accounts"
+    __table_args__ = (
+        UniqueConstraint("connection_name", "identifier"),
+        Index(None, "status", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    connection_name: Mapped[str] = mapped_column(String(64))
+    identifier: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    hub_id: Mapped[int | None] = mapped_column(BigInteger)
+    granted_scopes: Mapped[list[str]] = mapped_column(JSONType)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TokenRow(Base):
+    """An account's tokens, encrypted; ``version`` grows on every store (compare-and-swap)."""
+
+    __tablename__ = "tokens"
+
+    account_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("connected_accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    key_id: Mapped[str] = mapped_column(String(32))
+    access_token_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    refresh_token_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OAuthStateRow(Base):
+    """A pending authorization: the state is stored hashed, used once, bound to one account."""
+
+    __tablename__ = "oauth_states"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("connected_accounts.id", ondelete="CASCADE")
+    )
+    return_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class JobRow(Base):
+    """A tool execution: the results store callers poll (DESIGN.md s6)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("connection_name", "identifier", "idempotency_key"),
+        Index(None, "status", "due_at"),
+        Index(None, "status", "lease_expires_at"),
+        Index(None, "account_id", "status"),
+        Index(None, "finished_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("connected_accounts.id", ondelete="CASCADE")
+    )
+    connection_name: Mapped[str] = mapped_column(String(64))
+    identifier: Mapped[str] = mapped_column(String(255))
+    tool_name: Mapped[str] = mapped_column(String(100))
+    lane: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    rate_waits: Mapped[int] = mapped_column(Integer, default=0)
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    input: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    input_hash: Mapped[str] = mapped_column(String(64))
+    result: Mapped[Any | None] = mapped_column(JSONType)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiKeyRow(Base):
+    """An operator API key, stored as a SHA-256 hash; the plaintext is shown once at creation."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+accounts = cast(Table, AccountRow.__table__)
+tokens = cast(Table, TokenRow.__table__)
+oauth_states = cast(Table, OAuthStateRow.__table__)
+jobs = cast(Table, JobRow.__table__)
+api_keys = cast(Table, ApiKeyRow.__table__)

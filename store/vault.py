@@ -1,0 +1,175 @@
+"""The token vault: encrypted access and refresh tokens per account, versioned for single-flight.
+
+Every store bumps ``version``. A refresh names the version it replaces and only lands if that is
+still the current one (compare-and-swap), so two processes refreshing the same account at once
+cannot both win, and a slow, stale refresh can never overwrite a newer token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import SecretStr
+from sqlalchemy import Connection, delete, insert, select, update
+
+from core.clock import Clock, SystemClock
+from store.db import Database
+from store.keyring import Keyring
+from store.models import tokens
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """Decrypted tokens; ``SecretStr`` keeps them out of reprs and logs."""
+
+    account_id: str
+    version: int
+    access_token: SecretStr
+    refresh_token: SecretStr
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenMeta:
+    """What can be known about an account's tokens without decrypting them."""
+
+    account_id: str
+    version: int
+    expires_at: datetime
+
+
+class TokenVault:
+    def __init__(self, *, db: Database, keyring: Keyring, clock: Clock | None = None) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.clock = clock or SystemClock()
+
+    def _seal(self, account_id: str, access: str, refresh: str) -> dict[str, object]:
+        key_id, access_ct = self.keyring.encrypt(
+            access, account_id=account_id, field="access_token"
+        )
+        key_id2, refresh_ct = self.keyring.encrypt(
+            refresh, account_id=account_id, field="refresh_token"
+        )
+        assert key_id == key_id2
+        return {"key_id": key_id, "access_token_ct": access_ct, "refresh_token_ct": refresh_ct}
+
+    def put(
+        self, conn: Connection, *, account_id: str, access: str, refresh: str, expires_at: datetime
+    ) -> int:
+        """Store a fresh grant (authorization), whatever was there; returns the new version."""
+        now = self.clock.now()
+        sealed = self._seal(account_id, access, refresh)
+        current = conn.execute(
+            select(tokens.c.version).where(tokens.c.account_id == account_id)
+        ).scalar_one_or_none()
+        if not isinstance(current, int):
+            conn.execute(
+                insert(tokens).values(
+                    account_id=account_id,
+                    version=1,
+                    expires_at=expires_at,
+                    updated_at=now,
+                    **sealed,
+                )
+            )
+            return 1
+        conn.execute(
+            update(tokens)
+            .where(tokens.c.account_id == account_id)
+            .values(version=current + 1, expires_at=expires_at, updated_at=now, **sealed)
+        )
+        return current + 1
+
+    def swap(
+        self,
+        conn: Connection,
+        *,
+        account_id: str,
+        expected_version: int,
+        access: str,
+        refresh: str,
+        expires_at: datetime,
+    ) -> bool:
+        """Replace version ``expected_version`` with a refreshed grant; False if it moved on."""
+        sealed = self._seal(account_id, access, refresh)
+        result = conn.execute(
+            update(tokens)
+            .where(tokens.c.account_id == account_id, tokens.c.version == expected_version)
+            .values(
+                version=expected_version + 1,
+                expires_at=expires_at,
+                updated_at=self.clock.now(),
+                **sealed,
+            )
+        )
+        return result.rowcount == 1
+
+    def load(self, account_id: str) -> TokenSet | None:
+        """Decrypt the current tokens (``CredentialsUnreadable`` if they do not decrypt)."""
+        with self.db.read() as conn:
+            row = conn.execute(select(tokens).where(tokens.c.account_id == account_id)).first()
+        if row is None:
+            return None
+        access = self.keyring.decrypt(
+            row.access_token_ct, key_id=row.key_id, account_id=account_id, field="access_token"
+        )
+        refresh = self.keyring.decrypt(
+            row.refresh_token_ct, key_id=row.key_id, account_id=account_id, field="refresh_token"
+        )
+        return TokenSet(
+            account_id=account_id,
+            version=row.version,
+            access_token=SecretStr(access),
+            refresh_token=SecretStr(refresh),
+            expires_at=row.expires_at,
+        )
+
+    def meta(self, account_id: str) -> TokenMeta | None:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(tokens.c.version, tokens.c.expires_at).where(
+                    tokens.c.account_id == account_id
+                )
+            ).first()
+        return None if row is None else TokenMeta(account_id, row.version, row.expires_at)
+
+    def wipe(self, conn: Connection, *, account_id: str) -> None:
+        conn.execute(delete(tokens).where(tokens.c.account_id == account_id))
+
+    def rotate_all(self, *, batch_size: int = 200) -> int:
+        """Re-encrypt every token not under the primary key; safe while the system runs.
+
+        Each row is rewritten with a compare-and-swap on its version: a row refreshed meanwhile
+        is already under the primary key, so losing that race is fine.
+        """
+        rotated = 0
+        while True:
+            with self.db.read() as conn:
+                rows = conn.execute(
+                    select(tokens.c.account_id, tokens.c.version)
+                    .where(tokens.c.key_id != self.keyring.primary_id)
+                    .limit(batch_size)
+                ).all()
+            if not rows:
+                return rotated
+            for account_id, version in rows:
+                rotated += self._rotate_one(account_id, version)
+
+    def _rotate_one(self, account_id: str, version: int) -> int:
+        current = self.load(account_id)
+        if current is None or current.version != version:
+            return 0
+        sealed = self._seal(
+            account_id,
+            current.access_token.get_secret_value(),
+            current.refresh_token.get_secret_value(),
+        )
+        with self.db.write() as conn:
+            result = conn.execute(
+                update(tokens)
+                .where(tokens.c.account_id == account_id, tokens.c.version == version)
+                .values(**sealed)
+            )
+        return result.rowcount
