@@ -1,0 +1,48 @@
+"""HubSpot client layer: the CRM client, the OAuth client and the typed errors they raise.
+
+The only package that talks to HubSpot over HTTP and the only place httpx errors and HubSpot error
+bodies are translated (``translate.py``). Importing it builds no client.
+"""
+
+from worker.hubspot.client import HubSpotClient, HubSpotRequestLike
+from worker.hubspot.errors import (
+    AuthCodeRejected,
+    HubSpotConflict,
+    HubSpotError,
+    HubSpotMissingScopes,
+    HubSpotNotFound,
+    HubSpotOutcomeUnknown,
+    HubSpotRateLimited,
+    HubSpotRequestError,
+    HubSpotUnauthorized,
+    HubSpotUnavailable,
+    OAuthError,
+    OAuthRequestError,
+    OAuthUnavailable,
+    RefreshTokenRejected,
+)
+from worker.hubspot.oauth import OAuthClient, TokenGrant
+from worker.hubspot.responses import HubSpotResponse, RateLimitInfo
+
+__all__ = [
+    "AuthCodeRejected",
+    "HubSpotClient",
+    "HubSpotConflict",
+    "HubSpotError",
+    "HubSpotMissingScopes",
+    "HubSpotNotFound",
+    "HubSpotOutcomeUnknown",
+    "HubSpotRateLimited",
+    "HubSpotRequestError",
+    "HubSpotRequestLike",
+    "HubSpotResponse",
+    "HubSpotUnauthorized",
+    "HubSpotUnavailable",
+    "OAuthClient",
+    "OAuthError",
+    "OAuthRequestError",
+    "OAuthUnavailable",
+    "RateLimitInfo",
+    "RefreshTokenRejected",
+    "TokenGrant",
+]

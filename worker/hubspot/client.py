@@ -1,0 +1,160 @@
+"""The CRM client: one thread-safe ``httpx.Client`` per worker process, one user token per call.
+
+Worker threads share a single connection pool, so the token is not a client setting: ``send``
+takes it per call and puts it in the one header built here. There are no event hooks and no
+logging in this module, so nothing can print the header; callers log ``correlation_id``.
+
+Every failure leaves as a :mod:`worker.hubspot.errors` type, built in :mod:`.translate`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+import httpx
+
+from worker.hubspot.errors import HubSpotUnauthorized
+from worker.hubspot.parsing import (
+    correlation_id,
+    make_redactor,
+    parse_json,
+    parse_rate_limit,
+)
+from worker.hubspot.responses import HubSpotResponse
+from worker.hubspot.translate import crm_error, translated_transport_errors, unreadable_success
+
+#: Sent on every call so HubSpot (and the sandbox) can tell our traffic apart.
+DEFAULT_USER_AGENT = "hubspot-actions/0.1"
+
+#: A token HubSpot could issue: printable ASCII, no spaces. Anything else is corrupt and is not
+#: sent (a newline would make h11 quote the header in its exception text).
+_TOKEN_RE = re.compile(r"^[\x21-\x7e]+$")
+
+
+class HubSpotRequestLike(Protocol):
+    """Structurally ``schemas.tools.request.HubSpotRequest`` (method, path, params, json).
+
+    Read-only properties so that a frozen dataclass satisfies it.
+    """
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def params(self) -> Mapping[str, str]: ...
+    @property
+    def json(self) -> dict[str, Any] | None: ...
+
+
+def new_http_client(
+    *,
+    api_base: str,
+    connect_timeout: float,
+    read_timeout: float,
+    transport: httpx.BaseTransport | None,
+    max_connections: int,
+    user_agent: str,
+) -> httpx.Client:
+    """The ``httpx.Client`` both HubSpot clients use.
+
+    Redirects are not followed (a 3xx is an error, never a second hop with the token), and the
+    wait for a pooled connection is bounded by the connect timeout: a ``PoolTimeout`` means
+    nothing was sent, so it is safe to retry.
+    """
+    return httpx.Client(
+        base_url=api_base,
+        timeout=httpx.Timeout(
+            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+        ),
+        limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        ),
+        headers={"User-Agent": user_agent, "Accept": "application/json"},
+        follow_redirects=False,
+        transport=transport,
+    )
+
+
+class HubSpotClient:
+    """Sends tool requests to HubSpot's CRM API. Safe to share between threads."""
+
+    def __init__(
+        self,
+        *,
+        api_base: str,
+        connect_timeout: float,
+        read_timeout: float,
+        transport: httpx.BaseTransport | None = None,
+        max_connections: int = 64,
+        user_agent: str = DEFAULT_USER_AGENT,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._http = new_http_client(
+            api_base=api_base,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            transport=transport,
+            max_connections=max_connections,
+            user_agent=user_agent,
+        )
+        self._clock = clock
+
+    def send(self, request: HubSpotRequestLike, *, access_token: str) -> HubSpotResponse:
+        """Send ``request`` as the token's owner; return the 2xx answer or raise a typed error.
+
+        Raises ``ValueError`` for a path that is not relative to the API base (an absolute URL
+        would carry the token to another host).
+        """
+        if not request.path.startswith("/") or request.path.startswith("//"):
+            raise ValueError("HubSpot request paths must start with a single '/'")
+        if not _TOKEN_RE.match(access_token):
+            raise HubSpotUnauthorized("The stored access token is malformed; it was not sent")
+        http_request = self._http.build_request(
+            request.method,
+            request.path,
+            params=dict(request.params) or None,
+            json=request.json,
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
+        started = time.perf_counter()
+        with translated_transport_errors(oauth=False):
+            response = self._http.send(http_request)
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        if not response.is_success:
+            raise crm_error(response, now=self._clock(), redact=make_redactor([access_token]))
+        return self._success(response, elapsed_ms)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @staticmethod
+    def _success(response: httpx.Response, elapsed_ms: float) -> HubSpotResponse:
+        body: Any = None
+        if response.content.strip():
+            try:
+                body = parse_json(response.content)
+            except ValueError as exc:
+                raise unreadable_success(response) from exc
+        return HubSpotResponse(
+            status_code=response.status_code,
+            body=body,
+            correlation_id=correlation_id(response.headers),
+            rate_limit=parse_rate_limit(response.headers),
+            elapsed_ms=elapsed_ms,
+        )
