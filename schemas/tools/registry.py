@@ -1,0 +1,114 @@
+"""The 11 tools, in the order of DESIGN.md section 5's table.
+
+Descriptions are written for the model choosing a tool: what it does, when to prefer it over its
+neighbours, and what comes back. The contract of each input is in its model's field descriptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from schemas.tools.companies import CompanyCreateInput, CompanyGetInput
+from schemas.tools.contacts import (
+    ContactCreateInput,
+    ContactGetInput,
+    ContactsListInput,
+    ContactUpdateInput,
+)
+from schemas.tools.deals import DealCreateInput, DealUpdateInput
+from schemas.tools.search import CompaniesSearchInput, ContactsSearchInput, DealsSearchInput
+from schemas.tools.spec import ToolSpec, define
+
+_SEARCH_HOW = (
+    "Use query for free text, filterGroups for exact conditions (e.g. amount GT 50000), or both. "
+    "Returns {total, results: [{id, properties}], paging.next.after when there are more}. "
+    "Newly created records can take a few seconds to become searchable."
+)
+
+_SPECS = (
+    define(
+        "hubspot_contacts_search",
+        ContactsSearchInput,
+        "read",
+        "Search HubSpot contacts by name, email, phone or company words, or by property filters "
+        f"(e.g. lifecyclestage EQ lead). {_SEARCH_HOW}",
+    ),
+    define(
+        "hubspot_contact_create",
+        ContactCreateInput,
+        "create",
+        "Create a HubSpot contact. Email is required and unique: if a contact with that email "
+        "exists, HubSpot answers 409 'Contact already exists. Existing ID: ...' (then use "
+        "hubspot_contact_update). Returns the new contact {id, properties}.",
+    ),
+    define(
+        "hubspot_contact_get",
+        ContactGetInput,
+        "read",
+        "Read one HubSpot contact by its id or its email address, with the properties you "
+        "name. Returns {id, properties}; 404 when no such contact exists.",
+    ),
+    define(
+        "hubspot_contact_update",
+        ContactUpdateInput,
+        "update",
+        "Change properties of an existing HubSpot contact, named by id or email. Only the "
+        "properties you give change. Returns the updated contact {id, properties}.",
+    ),
+    define(
+        "hubspot_contacts_list",
+        ContactsListInput,
+        "read",
+        "List HubSpot contacts page by page, oldest first, without any condition. To find "
+        "particular contacts use hubspot_contacts_search. Returns {results, paging.next.after}.",
+    ),
+    define(
+        "hubspot_company_create",
+        CompanyCreateInput,
+        "create",
+        "Create a HubSpot company record. Name is required; give the domain when known so "
+        "HubSpot can enrich and deduplicate it. Search first (hubspot_companies_search) to "
+        "avoid duplicates. Returns the new company {id, properties}.",
+    ),
+    define(
+        "hubspot_company_get",
+        CompanyGetInput,
+        "read",
+        "Read one HubSpot company by its id, with the properties you name. Returns "
+        "{id, properties}; 404 when no such company exists.",
+    ),
+    define(
+        "hubspot_companies_search",
+        CompaniesSearchInput,
+        "read",
+        "Search HubSpot companies by name, domain, website or phone words, or by property "
+        f"filters (e.g. industry EQ COMPUTER_SOFTWARE). {_SEARCH_HOW}",
+    ),
+    define(
+        "hubspot_deal_create",
+        DealCreateInput,
+        "create",
+        "Create a HubSpot deal. Name and stage are required; the pipeline defaults to the "
+        "portal's default pipeline. Search first (hubspot_deals_search) to avoid duplicates. "
+        "Returns the new deal {id, properties}.",
+    ),
+    define(
+        "hubspot_deal_update",
+        DealUpdateInput,
+        "update",
+        "Change properties of an existing HubSpot deal by id, e.g. move it to another stage or "
+        "change its amount or close date. Only the properties you give change. Returns the "
+        "updated deal {id, properties}.",
+    ),
+    define(
+        "hubspot_deals_search",
+        DealsSearchInput,
+        "read",
+        "Search HubSpot deals by name or description words, or by property filters (e.g. "
+        f"dealstage EQ presentationscheduled, amount GT 50000). {_SEARCH_HOW}",
+    ),
+)
+
+#: Every tool by name, in DESIGN.md's order.
+TOOLS: Mapping[str, ToolSpec] = MappingProxyType({spec.name: spec for spec in _SPECS})
