@@ -30,6 +30,8 @@ from worker.hubspot.translate import (
 #: v3 token endpoint, both grants (DESIGN.md section 8).
 TOKEN_PATH = "/oauth/v3/token"  # noqa: S105 - a URL path, not a password
 REVOKE_PATH = "/oauth/v3/token/revoke"
+#: Token calls are rare (one per account per ~25 minutes): a small pool is plenty.
+OAUTH_MAX_CONNECTIONS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +67,7 @@ class OAuthClient:
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             transport=transport,
-            max_connections=16,
+            max_connections=OAUTH_MAX_CONNECTIONS,
             user_agent=user_agent,
         )
         self._client_id = client_id
