@@ -143,3 +143,13 @@ def test_client_is_shared_by_threads() -> None:
         thread.join()
     client.close()
     assert sorted(seen) == sorted(f"Bearer {t}" for t in tokens)
+
+
+def test_accepts_the_tools_request_value() -> None:
+    """``schemas.tools.HubSpotRequest`` satisfies the client's request protocol (mypy-checked)."""
+    from schemas.tools import HubSpotRequest
+
+    client, rec = crm(answer(200, {"results": []}))
+    request = HubSpotRequest(method="GET", path="/crm/v3/objects/deals", params={"limit": "10"})
+    assert client.send(request, access_token=ACCESS_TOKEN).body == {"results": []}
+    assert rec.last.url.params["limit"] == "10"
