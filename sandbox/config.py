@@ -1,0 +1,42 @@
+"""The sandbox's knobs, fixed when it starts (the control API changes limits and time later).
+
+Defaults are HubSpot's own numbers from ``hubspot-facts.md`` where HubSpot publishes one; where it
+does not (the authorization code's lifetime) the default is a documented guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: HubSpot's access-token lifetime since the 30-minute change (facts 1.3, CL-30MIN).
+DEFAULT_TOKEN_TTL = 1800
+#: HubSpot only says "a short window" (facts 1.1); five minutes is a guess, UNCONFIRMED.
+DEFAULT_AUTH_CODE_TTL = 300
+#: Public apps: 110 requests per rolling 10 s per installing account (facts 3).
+DEFAULT_BURST_PER_10S = 110
+#: CRM search: 5 requests per second per account (facts 3).
+DEFAULT_SEARCH_PER_SECOND = 5
+#: How long a new access token is presumed undelivered, for double-refresh detection (stats).
+DEFAULT_REFRESH_SETTLE_SECONDS = 5.0
+#: The first hub id handed out by ``POST /_sandbox/portals`` when none is asked for.
+DEFAULT_FIRST_HUB_ID = 20000001
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """How one sandbox instance behaves.
+
+    ``rotate_refresh_tokens`` is off by default because HubSpot's docs imply a long-lived refresh
+    token (facts 1.3, UNCONFIRMED); turning it on makes every refresh issue a new refresh token and
+    retire the old one, so the pipeline's "store the refresh token from every response" rule is
+    exercised. ``seed`` makes fault probabilities reproducible.
+    """
+
+    token_ttl: int = DEFAULT_TOKEN_TTL
+    rotate_refresh_tokens: bool = False
+    auth_code_ttl: int = DEFAULT_AUTH_CODE_TTL
+    burst_per_10s: int = DEFAULT_BURST_PER_10S
+    search_per_second: int = DEFAULT_SEARCH_PER_SECOND
+    refresh_settle_seconds: float = DEFAULT_REFRESH_SETTLE_SECONDS
+    first_hub_id: int = DEFAULT_FIRST_HUB_ID
+    seed: int | None = None

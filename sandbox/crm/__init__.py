@@ -1,0 +1,1 @@
+"""HubSpot's CRM v3 objects for contacts, companies and deals: properties, records, search."""

@@ -1,0 +1,117 @@
+"""Token metadata bodies: v1 ``access-tokens``/``refresh-tokens`` and v3 introspection.
+
+Shapes follow the documented examples (facts 1.4); the user, domain and signature fields are
+made-up but stable per portal, since the sandbox has no real users.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from sandbox.oauth.registry import App, Portal
+from sandbox.oauth.tokens import AccessToken, RefreshToken
+
+if TYPE_CHECKING:
+    from sandbox.state import Sandbox
+
+
+def _portal(sandbox: Sandbox, hub_id: int) -> Portal:
+    portal = sandbox.registry.portal(hub_id)
+    # A portal is never deleted, but keep metadata answerable even if one were.
+    return portal if portal is not None else Portal(hub_id, frozenset(), user_id=hub_id)
+
+
+def _signed(access: AccessToken, portal: Portal) -> dict[str, Any]:
+    digest = hashlib.sha256(access.token.encode()).digest()
+    signature = base64.b64encode(digest).decode()
+    return {
+        "expiresAt": int(access.expires_at * 1000),
+        "scopes": base64.b64encode(" ".join(access.scopes).encode()).decode(),
+        "hubId": access.hub_id,
+        "userId": portal.user_id,
+        "appId": access.app_id,
+        "signature": signature,
+        "scopeToScopeGroupPks": "",
+        "newSignature": signature,
+        "hublet": "na1",
+        "trialScopes": "",
+        "trialScopeToScopeGroupPks": "",
+        "isUserLevel": False,
+        "installingUserId": portal.user_id,
+        "isServiceAccount": False,
+        "isPrivateDistribution": False,
+    }
+
+
+def access_info(sandbox: Sandbox, access: AccessToken) -> dict[str, Any]:
+    """``GET /oauth/v1/access-tokens/{token}``."""
+    portal = _portal(sandbox, access.hub_id)
+    return {
+        "token": access.token,
+        "user": portal.user,
+        "hub_domain": portal.domain,
+        "scopes": list(access.scopes),
+        "signed_access_token": _signed(access, portal),
+        "hub_id": access.hub_id,
+        "app_id": access.app_id,
+        "expires_in": max(0, int(access.expires_at - sandbox.clock.now())),
+        "user_id": portal.user_id,
+        "token_type": "access",
+        "is_private_distribution": False,
+    }
+
+
+def refresh_info(sandbox: Sandbox, refresh: RefreshToken) -> dict[str, Any]:
+    """``GET /oauth/v1/refresh-tokens/{token}`` (``token_type`` "refresh" by analogy)."""
+    portal = _portal(sandbox, refresh.hub_id)
+    return {
+        "token": refresh.token,
+        "user": portal.user,
+        "hub_domain": portal.domain,
+        "scopes": list(refresh.scopes),
+        "hub_id": refresh.hub_id,
+        "client_id": refresh.client_id,
+        "user_id": portal.user_id,
+        "token_type": "refresh",
+    }
+
+
+def introspect_access(sandbox: Sandbox, access: AccessToken, app: App) -> dict[str, Any]:
+    """Introspection of a live access token (DOC-MANAGE-OAUTH-v3 example)."""
+    portal = _portal(sandbox, access.hub_id)
+    return {
+        "active": True,
+        "token": access.token,
+        "hub_id": access.hub_id,
+        "user_id": portal.user_id,
+        "client_id": app.client_id,
+        "app_id": app.app_id,
+        "user": portal.user,
+        "hub_domain": portal.domain,
+        "scopes": list(access.scopes),
+        "signed_access_token": _signed(access, portal),
+        "expires_in": max(0, int(access.expires_at - sandbox.clock.now())),
+        "is_private_distribution": False,
+        "token_use": "access_token",
+        "token_type": "Bearer",
+    }
+
+
+def introspect_refresh(sandbox: Sandbox, refresh: RefreshToken, app: App) -> dict[str, Any]:
+    """Introspection of a live refresh token."""
+    portal = _portal(sandbox, refresh.hub_id)
+    return {
+        "active": True,
+        "token": refresh.token,
+        "hub_id": refresh.hub_id,
+        "user_id": portal.user_id,
+        "client_id": app.client_id,
+        "app_id": app.app_id,
+        "user": portal.user,
+        "hub_domain": portal.domain,
+        "scopes": list(refresh.scopes),
+        "token_use": "refresh_token",
+        "token_type": "Bearer",
+    }

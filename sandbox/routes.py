@@ -1,0 +1,108 @@
+"""Every endpoint of the sandbox in one table: HubSpot's paths, then the control API.
+
+CRM routes are registered under both spellings of the object type (``contacts`` and ``0-1``) and
+counted in the stats under the name; each names the scopes any one of which admits it. Read
+scopes follow HubSpot's 403 example (facts 2.4), write scopes are assumed by analogy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sandbox import control
+from sandbox.crm import objects
+from sandbox.http import Request, Response
+from sandbox.oauth import authorize, endpoints
+from sandbox.routing import Access, Router
+
+if TYPE_CHECKING:
+    from sandbox.state import Sandbox
+
+TypedHandler = Callable[["Sandbox", Request, str], Response]
+
+OBJECT_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3"}
+
+
+def read_scopes(object_type: str) -> tuple[str, ...]:
+    """Scopes any one of which lets a token read ``object_type`` records."""
+    return (
+        f"crm.schemas.{object_type}.read",
+        f"crm.objects.{object_type}.sensitive.read.v2",
+        f"crm.objects.{object_type}.read",
+        f"crm.objects.{object_type}.highly_sensitive.read.v2",
+    )
+
+
+def write_scopes(object_type: str) -> tuple[str, ...]:
+    """Scopes any one of which lets a token write ``object_type`` records."""
+    return (
+        f"crm.objects.{object_type}.write",
+        f"crm.objects.{object_type}.sensitive.write.v2",
+        f"crm.objects.{object_type}.highly_sensitive.write.v2",
+    )
+
+
+def _bind(handler: TypedHandler, object_type: str) -> Callable[[Sandbox, Request], Response]:
+    def bound(sandbox: Sandbox, request: Request) -> Response:
+        return handler(sandbox, request, object_type)
+
+    bound.__doc__ = handler.__doc__
+    return bound
+
+
+def _object_routes(router: Router, object_type: str) -> None:
+    read = Access(read_scopes(object_type))
+    write = Access(write_scopes(object_type))
+    table: list[tuple[str, str, TypedHandler, Access]] = [
+        ("POST", "", objects.create, write),
+        ("GET", "", objects.list_page, read),
+        ("GET", "/{id}", objects.read, read),
+        ("PATCH", "/{id}", objects.update, write),
+        ("DELETE", "/{id}", objects.archive, write),
+    ]
+    for method, suffix, handler, access in table:
+        key = f"{method} /crm/v3/objects/{object_type}{suffix}"
+        for alias in (object_type, OBJECT_TYPE_IDS[object_type]):
+            template = f"/crm/v3/objects/{alias}{suffix}"
+            router.add(method, template, _bind(handler, object_type), key=key, access=access)
+
+
+def _oauth_routes(router: Router) -> None:
+    router.add("GET", "/oauth/authorize", authorize.show)
+    router.add("POST", "/oauth/authorize", authorize.submit)
+    router.add("POST", "/oauth/v1/token", endpoints.token_handler(legacy=True))
+    for version in ("v3", "2026-03"):
+        router.add("POST", f"/oauth/{version}/token", endpoints.token_handler(legacy=False))
+        router.add("POST", f"/oauth/{version}/token/introspect", endpoints.introspect)
+        router.add("POST", f"/oauth/{version}/token/revoke", endpoints.revoke)
+    router.add("GET", "/oauth/v1/access-tokens/{token}", endpoints.access_token_info)
+    router.add("GET", "/oauth/v1/refresh-tokens/{token}", endpoints.refresh_token_info)
+    router.add("DELETE", "/oauth/v1/refresh-tokens/{token}", endpoints.delete_refresh_token)
+
+
+def _control_routes(router: Router) -> None:
+    table = [
+        ("POST", "/_sandbox/apps", control.register_app),
+        ("POST", "/_sandbox/portals", control.create_portal),
+        ("POST", "/_sandbox/consent", control.consent),
+        ("POST", "/_sandbox/portals/{hub_id}/uninstall", control.uninstall),
+        ("POST", "/_sandbox/clock", control.advance_clock),
+        ("POST", "/_sandbox/limits", control.set_limits),
+        ("POST", "/_sandbox/faults", control.add_fault),
+        ("DELETE", "/_sandbox/faults", control.clear_faults),
+        ("GET", "/_sandbox/stats", control.stats),
+        ("POST", "/_sandbox/reset", control.reset),
+    ]
+    for method, template, handler in table:
+        router.add(method, template, handler, control=True)
+
+
+def build_router() -> Router:
+    """The sandbox's complete route table."""
+    router = Router()
+    for object_type in OBJECT_TYPE_IDS:
+        _object_routes(router, object_type)
+    _oauth_routes(router)
+    _control_routes(router)
+    return router
