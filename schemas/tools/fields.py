@@ -125,5 +125,6 @@ Count = Annotated[str | None, BeforeValidator(non_negative_integer_text), _INTEG
 
 
 #: Page sizes: HubSpot allows 100 per list page and 200 per search page.
-ListLimit = Annotated[int, BeforeValidator(integer), Field(ge=1, le=100)]
-SearchLimit = Annotated[int, BeforeValidator(integer), Field(ge=1, le=200)]
+#: The bounds come first so that they land in the JSON schema as minimum and maximum.
+ListLimit = Annotated[int, Field(ge=1, le=100), BeforeValidator(integer)]
+SearchLimit = Annotated[int, Field(ge=1, le=200), BeforeValidator(integer)]

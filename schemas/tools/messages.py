@@ -18,6 +18,7 @@ WHOLE_INPUT = "tool_input"
 #: Problems whose wording depends only on the error type and its context.
 _TEMPLATES = {
     "missing": "field required",
+    "invalid_key": "field names must be strings",
     "model_type": "must be an object of named fields",
     "model_attributes_type": "must be an object of named fields",
     "dict_type": "must be an object of named fields",
@@ -43,7 +44,10 @@ def field_path(loc: Sequence[int | str]) -> str:
 def _problem(error: ErrorDetails, model: type[BaseModel]) -> str:
     kind = error["type"]
     if kind in _TEMPLATES:
-        return _TEMPLATES[kind].format(**error.get("ctx", {}))
+        try:
+            return _TEMPLATES[kind].format(**error.get("ctx", {}))
+        except KeyError:  # a custom error reusing a pydantic type name: its message says it all
+            pass
     if kind == "extra_forbidden" and len(error["loc"]) == 1:
         valid = ", ".join(field.alias or name for name, field in model.model_fields.items())
         return f"unknown field (valid fields: {valid})"

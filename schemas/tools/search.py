@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 
 from schemas.tools.base import ToolInput
 from schemas.tools.enums import normalise_option
@@ -23,12 +23,24 @@ from schemas.tools.filters import (
     FilterGroups,
 )
 from schemas.tools.request import HubSpotRequest, ObjectType, objects_path
-from schemas.tools.values import optional_text
+from schemas.tools.values import fail, optional_text
 
 #: HubSpot refuses longer queries with a 400.
 MAX_QUERY_LENGTH = 3000
 
-Query = Annotated[str | None, BeforeValidator(optional_text), Field(max_length=MAX_QUERY_LENGTH)]
+
+def _query(value: object) -> str | None:
+    text = optional_text(value)
+    if text is not None and len(text) > MAX_QUERY_LENGTH:
+        fail("query_too_long", f"must be at most {MAX_QUERY_LENGTH} characters, got {len(text)}")
+    return text
+
+
+Query = Annotated[
+    str | None,
+    BeforeValidator(_query),
+    WithJsonSchema({"type": "string", "maxLength": MAX_QUERY_LENGTH}),
+]
 
 _FILTER_GROUPS_HELP = (
     "Filter groups, as a list or a JSON string of one: "
