@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=8, ge=1, le=256)
     job_retention_days: int = Field(default=7, ge=1)
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    #: How long a running job's lease lasts without renewal; a killed worker's jobs are re-run
+    #: after it lapses (the sweep notices).
+    job_lease_seconds: float = Field(default=60.0, gt=0)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_json: bool | None = None

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.errors import AccountDisconnected, AccountPending, AccountRevoked, AccountUnavailable
+
 
 class AccountStatus(StrEnum):
     """Where an account is in its life; only ACTIVE and EXPIRED accounts run jobs."""
@@ -65,3 +67,17 @@ class ConnectedAccountView(BaseModel):
     last_refreshed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+def unavailable_error(status: AccountStatus, identifier: str) -> AccountUnavailable:
+    """The error a job (or a submit) gets when its account cannot run jobs in ``status``."""
+    reasons = {
+        AccountStatus.PENDING: (AccountPending, "has not been authorized yet"),
+        AccountStatus.REVOKED: (
+            AccountRevoked,
+            "was revoked in HubSpot (app uninstalled or access removed)",
+        ),
+        AccountStatus.DISCONNECTED: (AccountDisconnected, "was disconnected"),
+    }
+    cls, why = reasons.get(status, (AccountUnavailable, f"is {status.value}"))
+    return cls(f"the HubSpot account of {identifier!r} {why}; the user must authorize it again")

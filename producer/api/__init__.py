@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): accounts, authorization links, the OAuth callback, tools, jobs."""

@@ -1,0 +1,47 @@
+"""The web application: ``create_app(settings)`` wires routes, errors, auth and long-polls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from core.settings import Settings
+from producer.api import routes_accounts, routes_health, routes_jobs, routes_oauth
+from producer.api.auth import ApiKeyMiddleware
+from producer.api.errors import install_error_handlers
+from producer.api.waiter import JobWaiter
+from producer.services import Services
+
+
+def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+    services = services or Services.from_settings(settings)
+    waiter = JobWaiter(settings.redis_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await waiter.start()
+        try:
+            yield
+        finally:
+            await waiter.stop()
+            services.ctx.close()
+
+    app = FastAPI(
+        title="hubspot-actions",
+        version="0.1.0",
+        description="Run HubSpot CRM tools for your users: accounts, OAuth, jobs.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.waiter = waiter
+    install_error_handlers(app)
+    for module in (routes_accounts, routes_jobs, routes_oauth, routes_health):
+        app.include_router(module.router)
+
+    def verify(key: str) -> bool:
+        return services.ctx.api_keys.verify(key) is not None
+
+    app.add_middleware(ApiKeyMiddleware, verify=verify)
+    return app

@@ -1,0 +1,72 @@
+"""``/v1/connected-accounts`` and ``/v1/authorization-links``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from producer.api.deps import ServicesDep
+from schemas.accounts import AccountStatus
+
+router = APIRouter(prefix="/v1", tags=["connected accounts"])
+
+
+class AccountBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    connection_name: str = Field(min_length=1, max_length=64)
+    identifier: str = Field(min_length=1, max_length=255)
+
+
+class LinkBody(AccountBody):
+    return_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Where the callback page sends the user afterwards (must be allow-listed).",
+    )
+
+
+@router.post("/connected-accounts")
+def get_or_create_account(body: AccountBody, services: ServicesDep) -> dict[str, Any]:
+    record = services.accounts.get_or_create(
+        connection_name=body.connection_name, identifier=body.identifier
+    )
+    return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
+
+
+@router.get("/connected-accounts/{connection_name}/{identifier}")
+def get_account(connection_name: str, identifier: str, services: ServicesDep) -> dict[str, Any]:
+    record = services.accounts.get(connection_name=connection_name, identifier=identifier)
+    return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
+
+
+@router.get("/connected-accounts")
+def list_accounts(
+    services: ServicesDep,
+    status: AccountStatus | None = None,
+    limit: int = Query(default=50, ge=1, le=200),
+    after: str | None = None,
+) -> dict[str, Any]:
+    records, next_after = services.accounts.list_page(status=status, limit=limit, after=after)
+    return {
+        "connected_accounts": [services.accounts.view(r).model_dump(mode="json") for r in records],
+        "next_after": next_after,
+    }
+
+
+@router.delete("/connected-accounts/{connection_name}/{identifier}")
+def delete_account(connection_name: str, identifier: str, services: ServicesDep) -> dict[str, Any]:
+    record = services.accounts.delete(connection_name=connection_name, identifier=identifier)
+    return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
+
+
+@router.post("/authorization-links")
+def create_authorization_link(body: LinkBody, services: ServicesDep) -> dict[str, Any]:
+    link = services.accounts.authorization_link(
+        connection_name=body.connection_name,
+        identifier=body.identifier,
+        return_url=services.accounts.checked_return_url(body.return_url),
+    )
+    return {"link": link.link, "expires_at": link.expires_at.isoformat()}

@@ -1,0 +1,71 @@
+"""``GET /oauth/callback``: where HubSpot sends the user after the consent page.
+
+Answers with a small HTML page saying what happened (JSON when the client asks for it), or
+redirects to the allow-listed return URL given when the link was made. Every failure is a 4xx
+with its own code.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from core.errors import HubSpotActionsError
+from producer.api.deps import ServicesDep
+from producer.oauth_callback import CallbackResult, complete_authorization
+
+router = APIRouter(tags=["oauth"])
+
+
+@router.get("/oauth/callback", response_model=None)
+async def oauth_callback(request: Request, services: ServicesDep) -> Response:
+    params = request.query_params
+    wants_json = "application/json" in request.headers.get("accept", "") or (
+        params.get("format") == "json"
+    )
+    try:
+        result: CallbackResult = await run_in_threadpool(
+            complete_authorization,
+            services.ctx,
+            services.accounts,
+            code=params.get("code"),
+            state=params.get("state"),
+            error=params.get("error"),
+            error_description=params.get("error_description"),
+        )
+    except HubSpotActionsError as exc:
+        if wants_json:
+            return JSONResponse({"error": exc.to_dict()}, status_code=exc.http_status)
+        return HTMLResponse(_page("Connection failed", exc.message, exc.code), exc.http_status)
+    view = services.accounts.view(result.account)
+    if wants_json:
+        return JSONResponse({"connected_account": view.model_dump(mode="json")})
+    if result.return_url:
+        query = urlencode({"identifier": view.identifier, "status": view.status.value})
+        sep = "&" if "?" in result.return_url else "?"
+        return RedirectResponse(f"{result.return_url}{sep}{query}", status_code=303)
+    message = (
+        f"HubSpot portal {view.hub_id} is now connected for {view.identifier}. "
+        "You can close this window."
+    )
+    return HTMLResponse(_page("Connected", message, view.status.value))
+
+
+def _page(title: str, message: str, code: str) -> str:
+    esc: dict[str, Any] = {
+        "title": html.escape(title),
+        "message": html.escape(message),
+        "code": html.escape(code),
+    }
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{esc['title']} - hubspot-actions</title></head>"
+        "<body style='font-family: sans-serif; max-width: 40em; margin: 4em auto'>"
+        f"<h1 id='title'>{esc['title']}</h1><p id='message'>{esc['message']}</p>"
+        f"<p><code id='code'>{esc['code']}</code></p></body></html>"
+    )

@@ -1,0 +1,144 @@
+"""``hubspot-actions``: the command line (typer).
+
+Each command reads settings from the environment, configures logging and runs one thing. Setting
+problems end the command with one clear message naming the variable (exit code 2), never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Annotated
+
+import typer
+
+from core.errors import ConfigurationError
+from core.logging import configure_logging
+from core.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="hubspot-actions",
+    help="Run HubSpot CRM tools for your users: web API, worker, scheduler, local sandbox.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="Operator API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="api-keys")
+
+
+def _settings(component: str, **overrides: object) -> Settings:
+    settings = load_settings(**overrides)
+    configure_logging(level=settings.log_level, json=settings.wants_json_logs, component=component)
+    return settings
+
+
+@app.command()
+def run() -> None:
+    """Everything locally: migrations, embedded Redis, sandbox, web, worker and scheduler."""
+    from producer.run import Runner
+
+    settings = _settings("run")
+    raise typer.Exit(Runner(settings).run())
+
+
+@app.command()
+def web(port: Annotated[int | None, typer.Option(help="Port (default: PORT)")] = None) -> None:
+    """The HTTP API."""
+    import uvicorn
+
+    from producer.api.app import create_app
+
+    settings = _settings("web", **({"port": port} if port else {}))
+    settings.require_redis_url("web")
+    host = "0.0.0.0" if settings.is_production else "127.0.0.1"  # noqa: S104 - behind a proxy
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Dramatiq worker processes (WORKER_PROCESSES x WORKER_THREADS)."""
+    from worker.main import run_workers
+
+    run_workers(load_settings())
+
+
+@app.command()
+def scheduler() -> None:
+    """Claims due refreshes and jobs, sweeps stranded work."""
+    import signal
+
+    from worker.broker import build_broker
+    from worker.runtime import WorkerRuntime
+    from worker.scheduler import run_scheduler
+
+    settings = _settings("scheduler")
+    runtime = WorkerRuntime(
+        settings=settings,
+        broker=build_broker(settings.require_redis_url("scheduler"), wakeups=False),
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        run_scheduler(runtime, stop)
+    finally:
+        runtime.close()
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int | None, typer.Option(help="Port (default: SANDBOX_PORT)")] = None,
+) -> None:
+    """The local HubSpot sandbox (for development and tests)."""
+    from sandbox.config import SandboxConfig
+    from sandbox.server import serve
+
+    settings = _settings("sandbox")
+    serve(
+        port=port or settings.sandbox_port,
+        config=SandboxConfig(
+            token_ttl=settings.sandbox_token_ttl,
+            rotate_refresh_tokens=settings.sandbox_rotate_refresh_tokens,
+        ),
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (idempotent)."""
+    from producer.local_setup import prepare_database
+
+    settings = _settings("cli")
+    prepare_database(settings).dispose()
+    typer.echo(f"database is up to date ({settings.database_url.split('@')[-1]})")
+
+
+@keys_app.command("create")
+def api_keys_create(name: Annotated[str, typer.Option(help="What the key is for")]) -> None:
+    """Create an API key; it is shown once."""
+    from producer.local_setup import prepare_database
+    from store.api_keys import ApiKeyStore
+
+    settings = _settings("cli")
+    db = prepare_database(settings)
+    record, plaintext = ApiKeyStore(db=db).create(name=name)
+    typer.echo(f"{plaintext}\n(id {record.id}; store it now: it is not shown again)")
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigurationError as exc:
+        typer.echo(f"hubspot-actions: {exc.message}", err=True)
+        sys.exit(2)

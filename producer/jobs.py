@@ -1,0 +1,180 @@
+"""Submitting and reading jobs (DESIGN.md section 6).
+
+A submission is validated completely before anything is stored: the tool and its input, the
+size limit, the account and its state, the scopes the tool needs. Then the row is written, and
+only then the message sent, so 202 means durably accepted: if Redis is down the job stays
+``queued`` and the scheduler's sweep enqueues it later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import redis
+from pydantic import ValidationError
+
+from core.errors import (
+    AccountNotFound,
+    HubSpotActionsError,
+    InvalidToolInput,
+    JobNotFound,
+    MissingScopes,
+)
+from core.logging import get_logger
+from schemas.accounts import unavailable_error
+from schemas.jobs import MAX_TOOL_INPUT_BYTES, JobStatus, SubmitJob
+from schemas.tools import canonical_input, get_tool, parse_tool_input
+from store.accounts import AccountRecord
+from store.jobs import JobRecord, NewJob
+from worker.dispatch import job_ref
+from worker.notify import publish_job_done
+
+if TYPE_CHECKING:
+    from producer.accounts import AccountService
+    from producer.context import ProducerContext
+
+log = get_logger(__name__)
+
+#: Most jobs in one batch submission.
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True)
+class Submitted:
+    job: JobRecord
+    created: bool
+
+
+class JobService:
+    def __init__(self, ctx: ProducerContext, accounts: AccountService) -> None:
+        self.ctx = ctx
+        self.accounts = accounts
+
+    # -- submit ---------------------------------------------------------------------------
+
+    def submit(self, request: SubmitJob) -> Submitted:
+        new = self.prepare(request)
+        job, created = self.ctx.jobs.create(new)
+        if created:
+            self._dispatch([job])
+        return Submitted(job, created)
+
+    def submit_batch(self, raw_jobs: list[Any]) -> list[Submitted | HubSpotActionsError]:
+        """Validate each item on its own; store the valid ones in one transaction."""
+        prepared: list[NewJob | HubSpotActionsError] = []
+        for raw in raw_jobs:
+            try:
+                prepared.append(self.prepare(parse_submit(raw)))
+            except HubSpotActionsError as exc:
+                prepared.append(exc)
+        news = [p for p in prepared if isinstance(p, NewJob)]
+        stored = iter(self.ctx.jobs.create_many(news) if news else [])
+        out: list[Submitted | HubSpotActionsError] = []
+        for item in prepared:
+            if isinstance(item, HubSpotActionsError):
+                out.append(item)
+                continue
+            result = next(stored)
+            out.append(result if isinstance(result, HubSpotActionsError) else Submitted(*result))
+        self._dispatch([s.job for s in out if isinstance(s, Submitted) and s.created])
+        return out
+
+    def prepare(self, request: SubmitJob) -> NewJob:
+        """Everything that can refuse a job, before anything is stored."""
+        tool = get_tool(request.tool_name)
+        if len(json.dumps(request.tool_input)) > MAX_TOOL_INPUT_BYTES:
+            raise InvalidToolInput(
+                f"tool_input is larger than {MAX_TOOL_INPUT_BYTES} bytes serialised"
+            )
+        model = parse_tool_input(tool.name, request.tool_input)
+        account = self._account(request)
+        self._check_runnable(account, tool.required_scopes)
+        return NewJob(
+            account_id=account.id,
+            connection_name=account.connection_name,
+            identifier=account.identifier,
+            tool_name=tool.name,
+            input=canonical_input(model),
+            lane=request.lane,
+            idempotency_key=request.idempotency_key,
+            run_at=request.run_at,
+        )
+
+    def _account(self, request: SubmitJob) -> AccountRecord:
+        key = self.accounts.key(request.connection_name, request.identifier)
+        account = self.ctx.accounts.get(
+            connection_name=key.connection_name, identifier=key.identifier
+        )
+        if account is None:
+            raise AccountNotFound(
+                f"no {key.connection_name} account for identifier {key.identifier!r}; "
+                "create it and have the user authorize it first"
+            )
+        return account
+
+    def _check_runnable(self, account: AccountRecord, scopes: tuple[str, ...]) -> None:
+        if not account.status.can_run_jobs:
+            error = unavailable_error(account.status, account.identifier)
+            error.details["reauth_link"] = self.accounts.link_for(account.id).link
+            raise error
+        missing = [s for s in scopes if s not in account.granted_scopes]
+        if missing:
+            raise MissingScopes(
+                f"this tool needs {', '.join(missing)}, which the account's grant lacks; "
+                "the user must authorize the app again",
+                missing_scopes=missing,
+                reauth_link=self.accounts.link_for(account.id).link,
+            )
+
+    def _dispatch(self, jobs: list[JobRecord]) -> None:
+        ready = [job_ref(j) for j in jobs if j.status == JobStatus.QUEUED]
+        later = {j.id: j.due_at.timestamp() for j in jobs if j.due_at is not None}
+        try:
+            if ready:
+                self.ctx.dispatcher.enqueue_jobs(ready)
+            if later:
+                self.ctx.job_schedule.add_many(later)
+        except redis.RedisError as exc:
+            # The row is stored: the scheduler's sweep will enqueue it once Redis is back.
+            log.warning("job.enqueue_deferred_to_sweep", jobs=len(jobs), error=type(exc).__name__)
+
+    # -- read -----------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> JobRecord:
+        job = self.ctx.jobs.get(job_id)
+        if job is None:
+            raise JobNotFound(f"no job {job_id}")
+        return job
+
+    def cancel(self, job_id: str) -> JobRecord:
+        job = self.ctx.jobs.cancel(job_id)
+        # A stale schedule entry would find the job cancelled and do nothing; tidy up anyway.
+        with contextlib.suppress(redis.RedisError):
+            self.ctx.job_schedule.remove(job_id)
+        publish_job_done(self.ctx.redis, [job_id])
+        return job
+
+
+def parse_submit(raw: Any) -> SubmitJob:
+    """A ``SubmitJob`` from JSON, with an error that names the bad fields."""
+    try:
+        return SubmitJob.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidToolInput(describe(exc), errors=field_errors(exc)) from None
+
+
+def field_errors(exc: ValidationError) -> list[dict[str, str]]:
+    return [
+        {
+            "field": ".".join(str(p) for p in err["loc"]) or "body",
+            "problem": str(err["msg"]).removeprefix("Value error, "),
+        }
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def describe(exc: ValidationError) -> str:
+    return "; ".join(f"{e['field']}: {e['problem']}" for e in field_errors(exc))

@@ -1,0 +1,204 @@
+"""``hubspot-actions run``: the local all-in-one (DESIGN.md section 1).
+
+Does the one-time set-up (migrations, the local key file, the API key, the sandbox app), then
+starts an embedded Redis when ``REDIS_URL`` is unset, the sandbox when no HubSpot credentials are
+set, and the web, worker and scheduler processes, handing them the URLs. Every child lives in this
+process group; SIGINT or SIGTERM stops them all, and so does any child dying.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from types import FrameType
+
+import httpx
+
+from core.logging import get_logger
+from core.settings import Settings
+from producer.embedded_redis import EmbeddedRedis
+from producer.local_setup import ensure_bootstrap_key, prepare_database, prepare_keyring
+from schemas.connection import Connection
+
+log = get_logger(__name__)
+
+#: The client id ``run`` registers with its sandbox.
+SANDBOX_CLIENT_ID = "local-sandbox-app"
+#: How long to wait for everything to answer /readyz.
+READY_TIMEOUT_S = 60.0
+#: How long children get to stop before they are killed.
+STOP_TIMEOUT_S = 15.0
+
+
+class Child:
+    def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "producer", *args], env=env
+        )
+
+
+class Runner:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.children: list[Child] = []
+        self.redis: EmbeddedRedis | None = None
+        self.stop = threading.Event()
+        self.env = dict(os.environ)
+
+    def run(self) -> int:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._on_signal)
+        try:
+            api_key = self._setup()
+            self._start_services()
+            if not self._wait_ready():
+                return 1
+            self._banner(api_key)
+            return self._supervise()
+        finally:
+            self._shutdown()
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stop.set()
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    def _setup(self) -> str | None:
+        db = prepare_database(self.settings)
+        prepare_keyring(self.settings)
+        api_key = ensure_bootstrap_key(self.settings, db, local_fallback=True)
+        db.dispose()
+        return api_key
+
+    def _start_services(self) -> None:
+        requires = ["worker", "scheduler"]
+        if not self.settings.redis_url:
+            self.redis = EmbeddedRedis()
+            self.env["REDIS_URL"] = self.redis.start()
+            log.info("run.embedded_redis", url=self.env["REDIS_URL"])
+        if not self.settings.has_hubspot_credentials:
+            self._start_sandbox()
+            requires.append("sandbox")
+        self.env["READY_REQUIRES"] = ",".join(requires)
+        for name in ("web", "worker", "scheduler"):
+            self.children.append(Child(name, [name], self.env))
+
+    def _start_sandbox(self) -> None:
+        port = self.settings.sandbox_port
+        base = f"http://127.0.0.1:{port}"
+        self.children.append(Child("sandbox", ["sandbox", "--port", str(port)], self.env))
+        self._wait_http(f"{base}/_sandbox/stats", "sandbox")
+        secret = secrets.token_urlsafe(24)
+        self.env.update(
+            HUBSPOT_CLIENT_ID=SANDBOX_CLIENT_ID,
+            HUBSPOT_CLIENT_SECRET=secret,
+            HUBSPOT_API_BASE=base,
+            HUBSPOT_AUTHORIZE_URL=f"http://localhost:{port}/oauth/authorize",
+        )
+        connection = Connection.from_settings(self.settings)
+        httpx.post(
+            f"{base}/_sandbox/apps",
+            json={
+                "client_id": SANDBOX_CLIENT_ID,
+                "client_secret": secret,
+                "redirect_uris": [connection.redirect_uri],
+                "scopes": list(connection.required_scopes),
+                "optional_scopes": list(connection.optional_scopes),
+            },
+            timeout=5,
+        ).raise_for_status()
+        portal = httpx.post(f"{base}/_sandbox/portals", json={}, timeout=5)
+        portal.raise_for_status()
+        self.sandbox_hub_id = portal.json().get("hub_id")
+
+    def _wait_http(self, url: str, what: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.stop.is_set():
+            try:
+                if httpx.get(url, timeout=1).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            self._check_children()
+            time.sleep(0.1)
+        raise RuntimeError(f"{what} did not come up at {url}")
+
+    def _wait_ready(self) -> bool:
+        url = f"http://127.0.0.1:{self.settings.port}/readyz"
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline and not self.stop.is_set():
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            if self._check_children():
+                return False
+            time.sleep(0.2)
+        log.error("run.not_ready", url=url)
+        return False
+
+    def _banner(self, api_key: str | None) -> None:
+        web = f"http://localhost:{self.settings.port}"
+        lines = [
+            "",
+            "hubspot-actions is running",
+            f"  API:        {web}   (docs: {web}/docs)",
+            f"  API key:    {api_key or '(set BOOTSTRAP_API_KEY or run `api-keys create`)'}",
+            f"  Redis:      {self.env.get('REDIS_URL')}",
+            f"  Database:   {self.settings.database_url}",
+        ]
+        if self.env.get("HUBSPOT_CLIENT_ID") == SANDBOX_CLIENT_ID:
+            lines.append(
+                f"  HubSpot:    local sandbox at {self.env['HUBSPOT_API_BASE']} "
+                f"(portal {getattr(self, 'sandbox_hub_id', '?')})"
+            )
+        else:
+            lines.append(f"  HubSpot:    {self.settings.hubspot_api_base}")
+        lines += [
+            "",
+            "  Try it:",
+            f"    curl -s -H 'Authorization: Bearer {api_key}' \\",
+            "      -H 'Content-Type: application/json' \\",
+            f'      -d \'{{"connection_name":"hubspot","identifier":"user_1"}}\' '
+            f"{web}/v1/authorization-links",
+            "    (open the link, click Connect app, then POST /v1/jobs)",
+            "",
+            "  Ctrl-C stops everything.",
+            "",
+        ]
+        print("\n".join(lines), flush=True)
+
+    # -- supervision ----------------------------------------------------------------------
+
+    def _check_children(self) -> Child | None:
+        for child in self.children:
+            if child.process.poll() is not None:
+                log.error("run.child_exited", child=child.name, code=child.process.returncode)
+                return child
+        return None
+
+    def _supervise(self) -> int:
+        while not self.stop.wait(0.5):
+            if self._check_children() is not None:
+                return 1
+        return 0
+
+    def _shutdown(self) -> None:
+        for child in self.children:
+            if child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for child in self.children:
+            try:
+                child.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+        if self.redis is not None:
+            self.redis.stop()

@@ -1,0 +1,25 @@
+"""The producer's services, built once per process over one context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.settings import Settings
+from producer.accounts import AccountService
+from producer.context import ProducerContext
+from producer.jobs import JobService
+
+
+@dataclass
+class Services:
+    ctx: ProducerContext
+    accounts: AccountService = field(init=False)
+    jobs: JobService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.accounts = AccountService(self.ctx)
+        self.jobs = JobService(self.ctx, self.accounts)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        return cls(ProducerContext(settings))

@@ -1,0 +1,113 @@
+"""Putting work on the queues: job and refresh messages carry ids only, never tokens.
+
+A job's Redis message id is ``{job_id}.{generation}`` where the generation is the number of
+attempts and waits the job has had: each (re-)queueing gets a fresh id (an old message's late ack
+cannot delete a new one), and the sweep can recompute the id from the row to check whether the
+message of a ``queued`` job still exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import redis
+from dramatiq import Message
+
+from core.logging import get_logger
+from schemas.jobs import Lane
+from store.jobs import JobRecord
+from worker.broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH, Broker
+from worker.wakeup import publish_wakeup
+
+log = get_logger(__name__)
+
+#: Actor names (the worker declares them; producers only need the names).
+ACTOR_EXECUTE = "execute_tool"
+ACTOR_EXECUTE_BULK = "execute_tool_bulk"
+ACTOR_REFRESH = "refresh_token"
+
+_LANE_ROUTES = {
+    Lane.INTERACTIVE: (QUEUE_INTERACTIVE, ACTOR_EXECUTE),
+    Lane.BULK: (QUEUE_BULK, ACTOR_EXECUTE_BULK),
+}
+
+
+@dataclass(frozen=True)
+class JobRef:
+    """What it takes to (re-)enqueue a job: its id, lane and generation."""
+
+    id: str
+    lane: Lane
+    generation: int
+
+    @property
+    def queue(self) -> str:
+        return _LANE_ROUTES[self.lane][0]
+
+    @property
+    def message_id(self) -> str:
+        return f"{self.id}.{self.generation}"
+
+
+def job_ref(job: JobRecord) -> JobRef:
+    """The ref of a job row as it is now (the generation counts its attempts and waits)."""
+    return JobRef(id=job.id, lane=job.lane, generation=job.attempts + job.rate_waits)
+
+
+def queue_for_lane(lane: Lane) -> str:
+    return _LANE_ROUTES[lane][0]
+
+
+class Dispatcher:
+    """Sends job and refresh messages, then wakes idle consumers."""
+
+    def __init__(self, *, broker: Broker) -> None:
+        self.broker = broker
+
+    @property
+    def redis(self) -> redis.Redis:
+        client: redis.Redis = self.broker.client
+        return client
+
+    def enqueue_jobs(self, refs: Iterable[JobRef]) -> None:
+        """Enqueue each job; raises ``redis.RedisError`` if Redis is unreachable."""
+        queues: set[str] = set()
+        for ref in refs:
+            queue, actor = _LANE_ROUTES[ref.lane]
+            self.broker.enqueue(
+                Message(
+                    queue_name=queue,
+                    actor_name=actor,
+                    args=(ref.id,),
+                    kwargs={},
+                    options={"redis_message_id": ref.message_id},
+                )
+            )
+            queues.add(queue)
+        if queues:
+            publish_wakeup(self.redis, queues)
+
+    def enqueue_refresh(self, account_id: str, version: int | None) -> None:
+        """A refresh of ``account_id`` replacing token ``version`` (None: whatever is there)."""
+        self.broker.enqueue(
+            Message(
+                queue_name=QUEUE_REFRESH,
+                actor_name=ACTOR_REFRESH,
+                args=(account_id, version),
+                kwargs={},
+                options={"redis_message_id": f"refresh.{account_id}.{version}"},
+            )
+        )
+        publish_wakeup(self.redis, {QUEUE_REFRESH})
+
+    def missing_messages(self, refs: list[JobRef]) -> list[JobRef]:
+        """The refs whose message is neither waiting nor in flight (lost, e.g. by a flush)."""
+        missing: list[JobRef] = []
+        by_queue: dict[str, list[JobRef]] = {}
+        for ref in refs:
+            by_queue.setdefault(ref.queue, []).append(ref)
+        for queue, group in by_queue.items():
+            present = self.broker.messages_present(queue, [r.message_id for r in group])
+            missing.extend(r for r, ok in zip(group, present, strict=True) if not ok)
+        return missing

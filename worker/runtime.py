@@ -1,0 +1,157 @@
+"""Everything a worker process needs, built once per process (after the fork) from settings."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+
+import redis
+
+from core.clock import SystemClock
+from core.settings import Settings
+from schemas.connection import Connection
+from store.accounts import AccountStore
+from store.db import Database
+from store.jobs import JobStore
+from store.keyring import load_keyring
+from store.links import mint_authorization_link
+from store.oauth_states import OAuthStateStore
+from store.vault import TokenVault
+from worker.broker import Broker, build_broker
+from worker.dispatch import Dispatcher
+from worker.executor import JobExecutor
+from worker.hubspot.client import HubSpotClient
+from worker.lease import LeaseKeeper
+from worker.retry_policy import RetryPolicy
+from worker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE, Schedule
+from worker.tokens import Refresher, TokenProvider
+
+
+def worker_identity() -> str:
+    """Who holds a lease: host, pid and a random suffix (pids are reused after restarts)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class WorkerRuntime:
+    settings: Settings
+    broker: Broker
+
+    @cached_property
+    def clock(self) -> SystemClock:
+        return SystemClock()
+
+    @cached_property
+    def db(self) -> Database:
+        return Database(self.settings.database_url, pool_size=self.settings.worker_threads + 2)
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        client: redis.Redis = self.broker.client
+        return client
+
+    @cached_property
+    def connection(self) -> Connection:
+        return Connection.from_settings(self.settings)
+
+    @cached_property
+    def jobs(self) -> JobStore:
+        return JobStore(db=self.db, clock=self.clock)
+
+    @cached_property
+    def accounts(self) -> AccountStore:
+        return AccountStore(db=self.db, clock=self.clock)
+
+    @cached_property
+    def states(self) -> OAuthStateStore:
+        return OAuthStateStore(db=self.db, clock=self.clock)
+
+    @cached_property
+    def vault(self) -> TokenVault:
+        keyring = load_keyring(
+            configured=(
+                self.settings.token_encryption_keys.get_secret_value()
+                if self.settings.token_encryption_keys
+                else None
+            ),
+            key_file=self.settings.token_key_file,
+            production=self.settings.is_production,
+        )
+        return TokenVault(db=self.db, keyring=keyring, clock=self.clock)
+
+    @cached_property
+    def dispatcher(self) -> Dispatcher:
+        return Dispatcher(broker=self.broker)
+
+    @cached_property
+    def job_schedule(self) -> Schedule:
+        return Schedule(client=self.redis, key=JOB_SCHEDULE)
+
+    @cached_property
+    def refresh_schedule(self) -> Schedule:
+        return Schedule(client=self.redis, key=REFRESH_SCHEDULE)
+
+    @cached_property
+    def hubspot(self) -> HubSpotClient:
+        return HubSpotClient(
+            api_base=self.settings.hubspot_api_base,
+            connect_timeout=self.settings.hubspot_connect_timeout_s,
+            read_timeout=self.settings.hubspot_read_timeout_s,
+            max_connections=max(16, self.settings.worker_threads * 2),
+        )
+
+    @cached_property
+    def refresher(self) -> Refresher | None:
+        """The token refresher (``worker.refresh``); None until it is configured."""
+        return None
+
+    @cached_property
+    def tokens(self) -> TokenProvider:
+        return TokenProvider(vault=self.vault, refresher=self.refresher, clock=self.clock)
+
+    @cached_property
+    def owner(self) -> str:
+        return worker_identity()
+
+    @cached_property
+    def lease(self) -> LeaseKeeper:
+        return LeaseKeeper(
+            jobs=self.jobs, owner=self.owner, lease_seconds=self.settings.job_lease_seconds
+        )
+
+    def mint_reauth_link(self, account_id: str) -> str | None:
+        return mint_authorization_link(
+            states=self.states, connection=self.connection, account_id=account_id
+        ).link
+
+    @cached_property
+    def executor(self) -> JobExecutor:
+        return JobExecutor(
+            jobs=self.jobs,
+            accounts=self.accounts,
+            tokens=self.tokens,
+            hubspot=self.hubspot,
+            policy=RetryPolicy(),
+            job_schedule=self.job_schedule,
+            redis_client=self.redis,
+            lease=self.lease,
+            mint_reauth_link=self.mint_reauth_link,
+            owner=self.owner,
+            lease_seconds=self.settings.job_lease_seconds,
+            clock=self.clock,
+        )
+
+    def close(self) -> None:
+        self.lease.stop()
+        if "hubspot" in self.__dict__:
+            self.hubspot.close()
+        if "db" in self.__dict__:
+            self.db.dispose()
+
+
+def build_runtime(settings: Settings) -> WorkerRuntime:
+    redis_url = settings.require_redis_url("worker")
+    return WorkerRuntime(settings=settings, broker=build_broker(redis_url))

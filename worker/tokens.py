@@ -1,0 +1,73 @@
+"""The one seam through which the execute path gets an access token.
+
+No call site checks expiry: ``TokenProvider.get`` returns a token that is good for at least the
+safety margin, refreshing inline (through the same single-flight path as the scheduled refresh)
+when the scheduler could not do it in time, e.g. a midnight job after the scheduler was down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from pydantic import SecretStr
+
+from core.clock import Clock, SystemClock
+from store.errors import CredentialsUnreadable
+from store.vault import TokenSet, TokenVault
+
+#: Refresh inline when the stored token expires within this long.
+DEFAULT_INLINE_MARGIN = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    value: SecretStr
+    version: int
+    expires_at: datetime
+
+
+class Refresher(Protocol):
+    """Single-flight refresh (``worker.refresh``): returns the current tokens after it."""
+
+    def refresh_now(self, account_id: str, *, stale_version: int) -> TokenSet: ...
+
+    def run_scheduled(self, account_id: str, version: int | None) -> None: ...
+
+
+class TokenProvider:
+    def __init__(
+        self,
+        *,
+        vault: TokenVault,
+        refresher: Refresher | None,
+        margin: timedelta = DEFAULT_INLINE_MARGIN,
+        clock: Clock | None = None,
+    ) -> None:
+        self.vault = vault
+        self.refresher = refresher
+        self.margin = margin
+        self.clock = clock or SystemClock()
+
+    def get(self, account_id: str) -> AccessToken:
+        tokens = self._load(account_id)
+        if self.refresher is not None and tokens.expires_at - self.clock.now() <= self.margin:
+            tokens = self.refresher.refresh_now(account_id, stale_version=tokens.version)
+        return _access(tokens)
+
+    def force_refresh(self, account_id: str, *, stale_version: int) -> AccessToken | None:
+        """After a 401: refresh once (unless someone already did); None if refresh is off."""
+        if self.refresher is None:
+            return None
+        return _access(self.refresher.refresh_now(account_id, stale_version=stale_version))
+
+    def _load(self, account_id: str) -> TokenSet:
+        tokens = self.vault.load(account_id)
+        if tokens is None:
+            raise CredentialsUnreadable(f"account {account_id} has no stored tokens")
+        return tokens
+
+
+def _access(tokens: TokenSet) -> AccessToken:
+    return AccessToken(tokens.access_token, tokens.version, tokens.expires_at)
