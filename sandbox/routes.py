@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sandbox import control
-from sandbox.crm import objects
+from sandbox.crm import batch, objects, schema, search
 from sandbox.http import Request, Response
 from sandbox.oauth import authorize, endpoints
 from sandbox.routing import Access, Router
@@ -54,18 +54,48 @@ def _bind(handler: TypedHandler, object_type: str) -> Callable[[Sandbox, Request
 def _object_routes(router: Router, object_type: str) -> None:
     read = Access(read_scopes(object_type))
     write = Access(write_scopes(object_type))
+    searching = Access(read.scopes, search=True)
+    schemas = Access(
+        (
+            f"crm.objects.{object_type}.read",
+            f"crm.objects.{object_type}.write",
+            f"crm.schemas.{object_type}.read",
+        )
+    )
     table: list[tuple[str, str, TypedHandler, Access]] = [
-        ("POST", "", objects.create, write),
-        ("GET", "", objects.list_page, read),
-        ("GET", "/{id}", objects.read, read),
-        ("PATCH", "/{id}", objects.update, write),
-        ("DELETE", "/{id}", objects.archive, write),
+        ("POST", "/crm/v3/objects/{t}", objects.create, write),
+        ("GET", "/crm/v3/objects/{t}", objects.list_page, read),
+        ("GET", "/crm/v3/objects/{t}/{id}", objects.read, read),
+        ("PATCH", "/crm/v3/objects/{t}/{id}", objects.update, write),
+        ("DELETE", "/crm/v3/objects/{t}/{id}", objects.archive, write),
+        ("POST", "/crm/v3/objects/{t}/search", search.search, searching),
+        ("POST", "/crm/v3/objects/{t}/batch/create", batch.batch_create, write),
+        ("POST", "/crm/v3/objects/{t}/batch/read", batch.batch_read, read),
+        ("POST", "/crm/v3/objects/{t}/batch/update", batch.batch_update, write),
+        ("POST", "/crm/v3/objects/{t}/batch/upsert", batch.batch_upsert, write),
+        ("POST", "/crm/v3/objects/{t}/batch/archive", batch.batch_archive, write),
+        ("GET", "/crm/v3/properties/{t}", schema.list_properties, schemas),
+        ("GET", "/crm/v3/properties/{t}/{name}", schema.read_property, schemas),
     ]
-    for method, suffix, handler, access in table:
-        key = f"{method} /crm/v3/objects/{object_type}{suffix}"
+    for method, pattern, handler, access in table:
+        key = f"{method} {pattern.replace('{t}', object_type)}"
         for alias in (object_type, OBJECT_TYPE_IDS[object_type]):
-            template = f"/crm/v3/objects/{alias}{suffix}"
+            template = pattern.replace("{t}", alias)
             router.add(method, template, _bind(handler, object_type), key=key, access=access)
+
+
+def _pipeline_routes(router: Router) -> None:
+    access = Access(("crm.objects.deals.read", "crm.objects.deals.write", "crm.schemas.deals.read"))
+    table = [
+        ("", schema.list_pipelines),
+        ("/{pipeline_id}", schema.read_pipeline),
+        ("/{pipeline_id}/stages", schema.list_stages),
+    ]
+    for suffix, handler in table:
+        key = f"GET /crm/v3/pipelines/deals{suffix}"
+        for alias in ("deals", "0-3"):
+            template = f"/crm/v3/pipelines/{alias}{suffix}"
+            router.add("GET", template, handler, key=key, access=access)
 
 
 def _oauth_routes(router: Router) -> None:
@@ -103,6 +133,7 @@ def build_router() -> Router:
     router = Router()
     for object_type in OBJECT_TYPE_IDS:
         _object_routes(router, object_type)
+    _pipeline_routes(router)
     _oauth_routes(router)
     _control_routes(router)
     return router
