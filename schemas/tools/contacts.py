@@ -14,9 +14,11 @@ from schemas.hubspot_defaults import LEAD_STATUSES, LIFECYCLE_STAGES
 from schemas.tools.base import CreateInput, GetInput, ToolInput, UpdateInput, joined
 from schemas.tools.enums import LeadStatus, LifecycleStage, options_hint
 from schemas.tools.fields import (
+    DEFAULT_LIMIT,
     ContactRef,
     Cursor,
     Email,
+    Flag,
     ListLimit,
     OptionalEmail,
     PropertyNames,
@@ -107,12 +109,12 @@ class ContactsListInput(ToolInput):
 
     object_type: ClassVar[ObjectType] = "contacts"
 
-    limit: ListLimit = Field(10, description="Contacts per page, 1 to 100.")
+    limit: ListLimit = Field(DEFAULT_LIMIT, description="Contacts per page, 1 to 100.")
     after: Cursor = Field(
         None, description="Cursor of the next page: paging.next.after of the previous result."
     )
     properties: ContactProperties = None
-    archived: bool = Field(False, description="True to list only archived (deleted) contacts.")
+    archived: Flag = Field(False, description="True to list only archived (deleted) contacts.")
 
     def to_request(self) -> HubSpotRequest:
         """``GET /crm/v3/objects/contacts`` with the paging and properties as query parameters."""

@@ -16,7 +16,7 @@ from pydantic import BeforeValidator, WithJsonSchema
 
 from schemas.tools.values import fail, type_name
 
-_ISO_DATE_OR_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[Tt ].+)?")
+_ISO_DATE_OR_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ].+)?")
 
 
 def close_date(value: object) -> date | None:

@@ -28,7 +28,7 @@ from schemas.tools.values import (
 
 #: HubSpot's internal property names: letters, digits and underscores.
 _PROPERTY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
-_SEARCH_CURSOR = re.compile(r"\d{1,19}")
+_SEARCH_CURSOR = re.compile(r"[0-9]{1,19}")
 
 
 def _property_names(value: object) -> list[str] | None:
@@ -124,7 +124,25 @@ Amount = Annotated[str | None, BeforeValidator(non_negative_number_text), _NUMBE
 Count = Annotated[str | None, BeforeValidator(non_negative_integer_text), _INTEGER_OR_TEXT]
 
 
-#: Page sizes: HubSpot allows 100 per list page and 200 per search page.
-#: The bounds come first so that they land in the JSON schema as minimum and maximum.
-ListLimit = Annotated[int, Field(ge=1, le=100), BeforeValidator(integer)]
-SearchLimit = Annotated[int, Field(ge=1, le=200), BeforeValidator(integer)]
+#: HubSpot's page size when none is asked for.
+DEFAULT_LIMIT = 10
+
+
+def _page_size(value: object) -> object:
+    """``limit``: null or blank means HubSpot's default page size (agents send null for "unset")."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_LIMIT
+    return integer(value)
+
+
+def _flag(value: object) -> object:
+    """A boolean flag: null or blank means false; pydantic parses the rest ("true", 1, ...)."""
+    return False if value is None or (isinstance(value, str) and not value.strip()) else value
+
+
+#: Page sizes: HubSpot allows 100 per list page and 200 per search page. The bounds come first
+#: so that they land in the JSON schema as minimum and maximum.
+ListLimit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_page_size)]
+SearchLimit = Annotated[int, Field(ge=1, le=200), BeforeValidator(_page_size)]
+#: A flag that is false unless set.
+Flag = Annotated[bool, BeforeValidator(_flag)]

@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
 
 from schemas.tools.base import ToolInput
 from schemas.tools.enums import normalise_option
-from schemas.tools.fields import PropertyNames, SearchCursor, SearchLimit
+from schemas.tools.fields import DEFAULT_LIMIT, PropertyNames, SearchCursor, SearchLimit
 from schemas.tools.filters import (
     MAX_FILTERS,
     MAX_FILTERS_PER_GROUP,
@@ -64,7 +64,7 @@ class SearchInput(ToolInput):
         description="Internal names of the properties to return, as a list or a comma-separated "
         "string. HubSpot's default set when omitted.",
     )
-    limit: SearchLimit = Field(10, description="Results per page, 1 to 200.")
+    limit: SearchLimit = Field(DEFAULT_LIMIT, description="Results per page, 1 to 200.")
     after: SearchCursor = Field(
         None, description="Cursor of the next page: paging.next.after of the previous result."
     )

@@ -23,8 +23,8 @@ DECIMAL_PLACES = 10
 
 _QUANTUM = Decimal(1).scaleb(-DECIMAL_PLACES)
 _WIDE = Context(prec=60)
-_INTEGER_TEXT = re.compile(r"[+-]?\d{1,19}")
-_RECORD_ID = re.compile(r"\d{1,20}")
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,19}")
+_RECORD_ID = re.compile(r"[0-9]{1,20}")
 _EMAIL = re.compile(r"[^@\s,;<>()\[\]\"]{1,64}@[^@\s,;<>()\[\]\".]+(?:\.[^@\s,;<>()\[\]\".]+)+")
 
 #: JSON type names by Python type; bool first, since it is an int too.
@@ -114,7 +114,8 @@ def integer(value: object) -> int:
         return int(value)
     if isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
         return int(value.strip())
-    fail("int_type", f"must be an integer, got {type_name(value)} {value!r:.40}")
+    shown = f" {value!r:.40}" if isinstance(value, str | float) else ""
+    fail("int_type", f"must be an integer, got {type_name(value)}{shown}")
 
 
 def decimal(value: object) -> Decimal:
