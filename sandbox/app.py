@@ -12,7 +12,7 @@ import asyncio
 import logging
 import uuid
 
-from sandbox.auth import authorize
+from sandbox.auth import authorize, note_presented
 from sandbox.config import SandboxConfig
 from sandbox.dropping import drop_connection
 from sandbox.errors import ApiError, SandboxError, resource_not_found
@@ -48,6 +48,8 @@ class SandboxApp:
         fault = None
         if self.sandbox.faults.active and (route is None or not route.control):
             fault = self.sandbox.faults.pick(method, path)
+            if fault is not None:
+                note_presented(self.sandbox, scope["headers"])
             if fault is not None and await self._fault_answered(
                 fault, route, method, send, correlation_id
             ):

@@ -24,27 +24,41 @@ if TYPE_CHECKING:
     from sandbox.state import Sandbox
 
 
-def bearer_token(request: Request) -> str | None:
+def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
     """The token of an ``Authorization: Bearer ...`` header, if there is one."""
-    header = request.header(b"authorization")
-    if header is None or header[:7].lower() != b"bearer ":
-        return None
-    return header[7:].strip().decode("latin-1") or None
+    for name, value in headers:
+        if name == b"authorization":
+            if value[:7].lower() != b"bearer ":
+                return None
+            return value[7:].strip().decode("latin-1") or None
+    return None
+
+
+def note_presented(sandbox: Sandbox, headers: list[tuple[bytes, bytes]]) -> None:
+    """Remember that the client holds this access token (it sent it), whatever the answer.
+
+    Double-refresh detection relies on it (``sandbox.oauth.tokens``): a token the client has
+    presented has certainly reached it, even if an injected fault answered the call.
+    """
+    token = bearer_token(headers)
+    grant = sandbox.tokens.access.get(token) if token is not None else None
+    if grant is not None:
+        grant.used = True
 
 
 def authorize(sandbox: Sandbox, request: Request, access: Access) -> list[tuple[bytes, bytes]]:
     """Admit a CRM call or raise HubSpot's 401/429/403; returns the rate-limit headers to send."""
-    token = bearer_token(request)
+    token = bearer_token(request.headers)
     grant = sandbox.tokens.access.get(token) if token is not None else None
     stats = sandbox.stats
     if grant is None:
         stats.invalid_token_401 += 1
         raise invalid_authentication()
+    grant.used = True
     now = sandbox.clock.now()
     if now >= grant.expires_at:
         stats.expired_token_401 += 1
         raise expired_authentication(now - grant.expires_at, iso_ms(int(grant.expires_at * 1000)))
-    grant.used = True
     stats.crm_requests[grant.hub_id] += 1
     headers = _limit(sandbox, access, grant.client_id, grant.hub_id)
     if grant.scope_set.isdisjoint(access.scopes):

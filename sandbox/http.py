@@ -64,13 +64,6 @@ class Request:
         self._query: dict[str, list[str]] | None = None
         self._form: dict[str, str] | None = None
 
-    def header(self, name: bytes) -> bytes | None:
-        """The first header called ``name`` (lowercase bytes, as ASGI gives them)."""
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return None
-
     @property
     def query(self) -> dict[str, list[str]]:
         """All query parameters, each with every value it was given."""

@@ -54,7 +54,8 @@ def expired_auth_code() -> OAuthError:
 
 @dataclass(slots=True)
 class AccessToken:
-    """An issued access token; ``refreshed`` counts the refresh grants charged to it."""
+    """An issued access token; ``refreshed`` counts the refresh grants charged to it and
+    ``used`` says the client has presented it (so it has certainly received it)."""
 
     token: str
     client_id: str

@@ -72,3 +72,14 @@ def test_reset_forgets_everything(fresh_sandbox: SandboxServer) -> None:
     assert stats["token_grants"] == {}
     response = fresh_sandbox.http.get("/crm/v3/objects/contacts", headers=connection.tokens.headers)
     assert response.json()["category"] == "INVALID_AUTHENTICATION"
+
+
+def test_token_presented_to_a_fault_counts_as_delivered(fresh_sandbox: SandboxServer) -> None:
+    """A forced refresh after an injected 401 on a brand-new token is not a double refresh."""
+    tokens = fresh_sandbox.connect().tokens
+    second = fresh_sandbox.refresh(tokens.refresh_token)
+    fresh_sandbox.control.add_fault("/crm/v3/objects/contacts", status=401, count=1)
+    response = fresh_sandbox.http.get("/crm/v3/objects/contacts", headers=second.headers)
+    assert response.status_code == 401
+    fresh_sandbox.refresh(tokens.refresh_token)
+    assert fresh_sandbox.control.stats()["double_refreshes"] == 0
