@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from sandbox.oauth.tokens import AccessToken
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -60,9 +63,15 @@ class Request:
         self.params = params
         self.correlation_id = correlation_id
         #: The access token record once the auth guard has accepted the call (CRM routes only).
-        self.grant: Any = None
+        self.grant: AccessToken | None = None
         self._query: dict[str, list[str]] | None = None
         self._form: dict[str, str] | None = None
+
+    @property
+    def hub_id(self) -> int:
+        """The portal a CRM call acts on: the one its access token belongs to."""
+        assert self.grant is not None, "only routes behind the auth guard act on a portal"
+        return self.grant.hub_id
 
     @property
     def query(self) -> dict[str, list[str]]:

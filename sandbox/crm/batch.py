@@ -39,7 +39,7 @@ class _Batch:
     def __init__(self, sandbox: Sandbox, request: Request, object_type: str) -> None:
         self.sandbox = sandbox
         self.object_type = object_type
-        self.hub_id: int = request.grant.hub_id
+        self.hub_id: int = request.hub_id
         self.store: ObjectStore = sandbox.store(self.hub_id, object_type)
         self.started = iso_ms(sandbox.clock.now_ms())
         self.body = json_object(request)

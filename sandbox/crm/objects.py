@@ -27,7 +27,7 @@ DEFAULT_LIMIT = 10
 
 def create(sandbox: Sandbox, request: Request, object_type: str) -> Response:
     """``POST``: 201 with the new record and every property it has."""
-    hub_id = request.grant.hub_id
+    hub_id = request.hub_id
     body = json_object(request)
     values = check_properties(object_type, body.get("properties"), hub_id)
     store = sandbox.store(hub_id, object_type)
@@ -37,7 +37,7 @@ def create(sandbox: Sandbox, request: Request, object_type: str) -> Response:
 
 def read(sandbox: Sandbox, request: Request, object_type: str) -> Response:
     """``GET /{id}``: ``properties``, ``archived`` and ``idProperty`` as HubSpot reads them."""
-    store = sandbox.store(request.grant.hub_id, object_type)
+    store = sandbox.store(request.hub_id, object_type)
     record = locate(
         store,
         request.params["id"],
@@ -49,7 +49,7 @@ def read(sandbox: Sandbox, request: Request, object_type: str) -> Response:
 
 def update(sandbox: Sandbox, request: Request, object_type: str) -> Response:
     """``PATCH /{id}``: partial update; an empty string clears a property."""
-    hub_id = request.grant.hub_id
+    hub_id = request.hub_id
     store = sandbox.store(hub_id, object_type)
     record = locate(store, request.params["id"], request.query_value("idProperty"))
     values = check_properties(object_type, json_object(request).get("properties"), hub_id)
@@ -63,7 +63,7 @@ def archive(sandbox: Sandbox, request: Request, object_type: str) -> Response:
     raw_id = request.params["id"]
     if not raw_id.isdigit():
         raise object_not_found(raw_id)
-    store = sandbox.store(request.grant.hub_id, object_type)
+    store = sandbox.store(request.hub_id, object_type)
     record = store.get(int(raw_id))
     if record is not None:
         store.archive(record, sandbox.clock.now_ms())
@@ -76,7 +76,7 @@ def list_page(sandbox: Sandbox, request: Request, object_type: str) -> Response:
     if not 1 <= limit <= MAX_LIST_LIMIT:
         raise validation_error(f"limit must be between 1 and {MAX_LIST_LIMIT}, got {limit}")
     after = _int_param(request.query_value("after"), "after", 0)
-    store = sandbox.store(request.grant.hub_id, object_type)
+    store = sandbox.store(request.hub_id, object_type)
     archived = flag(request.query_value("archived"))
     records, next_id = store.page(after, limit, archived=archived)
     requested = requested_properties(request)

@@ -45,7 +45,7 @@ def search(sandbox: Sandbox, request: Request, object_type: str) -> Response:
     predicates = _predicates(object_type, body)
     sort = _sort(body.get("sorts"))
     requested = listed_properties(body.get("properties"))
-    store = sandbox.store(request.grant.hub_id, object_type)
+    store = sandbox.store(request.hub_id, object_type)
     found = [r for r in store.live() if all(p(r) for p in predicates)]
     if sort is not None:
         found = _sorted(object_type, found, sort)
