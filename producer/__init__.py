@@ -8,15 +8,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from producer.actions import Actions, ToolError
+    from producer.actions import Actions
+    from producer.errors import ToolError
 
 __all__ = ["Actions", "ToolError"]
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so ``import producer`` (the CLI's entry point) stays cheap.
-    if name in __all__:
-        from producer import actions
+    if name == "Actions":
+        from producer.actions import Actions
 
-        return getattr(actions, name)
+        return Actions
+    if name == "ToolError":
+        from producer.errors import ToolError
+
+        return ToolError
     raise AttributeError(name)

@@ -12,11 +12,13 @@ def insert_ignoring_conflicts(conn: Connection, table: Table, values: dict[str, 
     """``INSERT ... ON CONFLICT DO NOTHING``; True if the row was inserted.
 
     Both databases support it, and unlike catching ``IntegrityError`` it leaves a PostgreSQL
-    transaction usable, so the caller can read the row that won.
+    transaction usable, so the caller can read the row that won. Whether a row went in is read
+    from ``RETURNING`` (psycopg reports no rowcount for this statement).
     """
     stmt: Insert
     if conn.dialect.name == "postgresql":
         stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()
     else:
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    return conn.execute(stmt).rowcount == 1
+    key = next(iter(table.primary_key.columns))
+    return conn.execute(stmt.returning(key)).first() is not None

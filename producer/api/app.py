@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from core.settings import Settings
 from producer.api import routes_accounts, routes_health, routes_jobs, routes_oauth
@@ -21,6 +22,13 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.bootstrap_api_key is not None:
+            # Accepted from start: stored hashed (idempotent across restarts and processes).
+            await run_in_threadpool(
+                services.ctx.api_keys.ensure,
+                name="bootstrap",
+                plaintext=settings.bootstrap_api_key.get_secret_value(),
+            )
         await waiter.start()
         try:
             yield

@@ -1,0 +1,220 @@
+"""``Actions``: the Python API users copy from the docs (DESIGN.md section 5).
+
+    actions = Actions.from_env()                                  # in-process (store + broker)
+    actions = Actions(base_url="http://...", api_key="hak_...")   # over HTTP
+
+Both modes behave the same and pass the same tests: the in-process backend calls the services the
+HTTP API calls, the HTTP backend calls the HTTP API. ``execute_tool`` submits, waits and returns
+HubSpot's JSON, or raises ``ToolError`` carrying the stable code, whether a retry can help, and a
+freshly minted re-authorization link when the user must act.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from core.errors import HubSpotActionsError
+from producer.backends import Backend, HttpBackend, InProcessBackend
+from producer.errors import ActionsError, ToolError
+from schemas.accounts import HUBSPOT_CONNECTION, AccountStatus, ConnectedAccountView
+from schemas.jobs import JobStatus, JobView, Lane
+
+#: Codes for which the user must (re-)authorize: a ToolError with them carries a fresh link.
+REAUTH_CODES = frozenset(
+    {"account_pending", "account_revoked", "account_disconnected", "missing_scopes"}
+)
+#: How long ``execute_tool`` waits by default before giving up on a job (seconds).
+DEFAULT_EXECUTE_TIMEOUT = 120.0
+
+
+class AccountResponse(BaseModel):
+    connected_account: ConnectedAccountView
+
+
+class AccountList(BaseModel):
+    connected_accounts: list[ConnectedAccountView]
+    next_after: str | None
+
+
+class AuthorizationLinkResponse(BaseModel):
+    link: str
+    expires_at: datetime
+
+
+class Actions:
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        backend: Backend | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        if backend is None:
+            if not base_url or not api_key:
+                raise ValueError("Actions(base_url=..., api_key=...) or Actions.from_env()")
+            backend = HttpBackend(base_url=base_url, api_key=api_key, timeout=timeout)
+        self.backend = backend
+
+    @classmethod
+    def from_env(cls) -> Actions:
+        """In-process: uses the database and Redis named by the environment's settings."""
+        return cls(backend=InProcessBackend.from_env())
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> Actions:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def get_or_create_connected_account(
+        self, *, connection_name: str = HUBSPOT_CONNECTION, identifier: str
+    ) -> AccountResponse:
+        body = self.backend.call("get_or_create_account", connection_name, identifier)
+        return AccountResponse.model_validate(body)
+
+    def get_connected_account(
+        self, *, connection_name: str = HUBSPOT_CONNECTION, identifier: str
+    ) -> AccountResponse:
+        return AccountResponse.model_validate(
+            self.backend.call("get_account", connection_name, identifier)
+        )
+
+    def list_connected_accounts(
+        self,
+        *,
+        status: AccountStatus | str | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> AccountList:
+        status_value = AccountStatus(status) if status else None
+        return AccountList.model_validate(
+            self.backend.call("list_accounts", status_value, limit, after)
+        )
+
+    def delete_connected_account(
+        self, *, connection_name: str = HUBSPOT_CONNECTION, identifier: str
+    ) -> AccountResponse:
+        return AccountResponse.model_validate(
+            self.backend.call("delete_account", connection_name, identifier)
+        )
+
+    def get_authorization_link(
+        self,
+        *,
+        connection_name: str = HUBSPOT_CONNECTION,
+        identifier: str,
+        return_url: str | None = None,
+    ) -> AuthorizationLinkResponse:
+        body = self.backend.call("authorization_link", connection_name, identifier, return_url)
+        return AuthorizationLinkResponse.model_validate(body)
+
+    # -- tools and jobs -------------------------------------------------------------------
+
+    def list_tools(self) -> list[dict[str, Any]]:
+        tools: list[dict[str, Any]] = self.backend.call("list_tools")["tools"]
+        return tools
+
+    def submit_tool(
+        self,
+        *,
+        identifier: str,
+        tool_name: str,
+        tool_input: dict[str, Any],
+        connection_name: str = HUBSPOT_CONNECTION,
+        idempotency_key: str | None = None,
+        run_at: datetime | None = None,
+        lane: Lane | str = Lane.INTERACTIVE,
+    ) -> JobView:
+        """Queue a tool run; returns the job at once (``get_job(id, wait=...)`` to follow it)."""
+        payload: dict[str, Any] = {
+            "identifier": identifier,
+            "connection_name": connection_name,
+            "tool_name": tool_name,
+            "tool_input": tool_input,
+            "lane": Lane(lane).value,
+        }
+        if idempotency_key is not None:
+            payload["idempotency_key"] = idempotency_key
+        if run_at is not None:
+            payload["run_at"] = run_at.isoformat()
+        try:
+            body = self.backend.call("submit_job", payload)
+        except ActionsError as exc:
+            error = self._tool_error(
+                exc.code, exc.message, identifier, connection_name, exc.details
+            )
+            raise error from None
+        return JobView.model_validate(body["job"])
+
+    def get_job(self, job_id: str, *, wait: float = 0.0) -> JobView:
+        return JobView.model_validate(self.backend.call("get_job", job_id, wait)["job"])
+
+    def execute_tool(
+        self,
+        *,
+        identifier: str,
+        tool_name: str,
+        tool_input: dict[str, Any],
+        connection_name: str = HUBSPOT_CONNECTION,
+        timeout: float = DEFAULT_EXECUTE_TIMEOUT,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Run a tool and return HubSpot's JSON; ``ToolError`` when it fails."""
+        job = self.submit_tool(
+            identifier=identifier,
+            tool_name=tool_name,
+            tool_input=tool_input,
+            connection_name=connection_name,
+            idempotency_key=idempotency_key,
+        )
+        deadline = time.monotonic() + timeout
+        while not job.status.is_terminal:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ToolError(
+                    "timeout",
+                    f"job {job.id} did not finish within {timeout:g}s; it is still {job.status}",
+                    retryable=True,
+                    job_id=job.id,
+                )
+            job = self.get_job(job.id, wait=min(remaining, 30.0))
+        if job.status == JobStatus.SUCCEEDED:
+            return job.result
+        error = job.error
+        code = error.code if error else job.status.value
+        message = error.message if error else f"job {job.status.value}"
+        details = error.model_dump(exclude={"code", "message"}) if error else {}
+        details["job_id"] = job.id
+        raise self._tool_error(code, message, identifier, connection_name, details)
+
+    def _tool_error(
+        self,
+        code: str,
+        message: str,
+        identifier: str,
+        connection_name: str,
+        details: dict[str, Any],
+    ) -> ToolError:
+        details = dict(details)
+        retryable = bool(details.pop("retryable", False))
+        details.pop("reauth_link", None)
+        link = None
+        if code in REAUTH_CODES:
+            # A fresh link, minted now: the one stored with the job may have expired.
+            try:
+                link = self.get_authorization_link(
+                    connection_name=connection_name, identifier=identifier
+                ).link
+            except (ActionsError, HubSpotActionsError):
+                link = None
+        return ToolError(code, message, retryable=retryable, reauth_link=link, **details)

@@ -1,0 +1,36 @@
+"""Errors of the Python API: the API's stable error code, its message and details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ActionsError(Exception):
+    """An API call failed: ``code`` is the stable error code, ``status`` the HTTP status."""
+
+    def __init__(self, code: str, message: str, *, status: int | None = None, **details: Any):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.details = details
+
+
+class ToolError(ActionsError):
+    """A tool run failed. ``retryable``: trying again later may work; ``reauth_link``: send the
+    user there to (re-)authorize HubSpot; ``job_id``: the failed job, when one was created."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        retryable: bool = False,
+        reauth_link: str | None = None,
+        job_id: str | None = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(code, message, **details)
+        self.retryable = retryable
+        self.reauth_link = reauth_link
+        self.job_id = job_id
