@@ -48,10 +48,8 @@ class SandboxApp:
         fault = None
         if self.sandbox.faults.active and (route is None or not route.control):
             fault = self.sandbox.faults.pick(method, path)
-            if fault is not None:
-                note_presented(self.sandbox, scope["headers"])
             if fault is not None and await self._fault_answered(
-                fault, route, method, send, correlation_id
+                fault, route, scope, send, correlation_id
             ):
                 return
         body = b"" if method in _BODYLESS and not _has_body(scope) else await read_body(receive)
@@ -74,11 +72,13 @@ class SandboxApp:
         await send_response(send, response, correlation_id)
 
     async def _fault_answered(
-        self, fault: Fault, route: Route | None, method: str, send: Send, correlation_id: str
+        self, fault: Fault, route: Route | None, scope: Scope, send: Send, correlation_id: str
     ) -> bool:
         """Apply a fault's effects before the handler; True when nothing more should happen."""
         stats = self.sandbox.stats
         stats.faults_applied += 1
+        note_presented(self.sandbox, scope["headers"])
+        method: str = scope["method"]
         if fault.latency_ms:
             await asyncio.sleep(fault.latency_ms / 1000)
         if fault.drop == "before":
