@@ -73,12 +73,13 @@ class CreateInput(PropertiesInput):
 class UpdateInput(PropertiesInput):
     """``PATCH /crm/v3/objects/{type}/{id}`` with the properties to change."""
 
-    id_field: ClassVar[str | None] = "record_id"
+    #: The field naming the record; each concrete model sets it.
+    id_field: ClassVar[str]
 
     @property
     def record(self) -> str:
         """The id (or, for contacts, the email) of the record to update."""
-        return str(getattr(self, str(self.id_field)))
+        return str(getattr(self, self.id_field))
 
     @model_validator(mode="after")
     def _changes_something(self) -> Self:
@@ -104,7 +105,8 @@ class UpdateInput(PropertiesInput):
 class GetInput(ToolInput):
     """``GET /crm/v3/objects/{type}/{id}``; concrete models add the id field and ``properties``."""
 
-    id_field: ClassVar[str] = "record_id"
+    #: The field naming the record; each concrete model sets it.
+    id_field: ClassVar[str]
 
     if TYPE_CHECKING:  # declared by each concrete model, after its id field
         properties: list[str] | None

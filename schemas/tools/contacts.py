@@ -90,7 +90,7 @@ class ContactUpdateInput(UpdateInput):
     """Which contact to update and the properties to change (at least one)."""
 
     object_type: ClassVar[ObjectType] = "contacts"
-    id_field: ClassVar[str | None] = "contact_id"
+    id_field: ClassVar[str] = "contact_id"
 
     contact_id: ContactId
     email: OptionalEmail = Field(None, description="New email address.")

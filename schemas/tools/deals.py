@@ -79,7 +79,7 @@ class DealUpdateInput(UpdateInput):
     """Which deal to update and the properties to change (at least one)."""
 
     object_type: ClassVar[ObjectType] = "deals"
-    id_field: ClassVar[str | None] = "deal_id"
+    id_field: ClassVar[str] = "deal_id"
 
     deal_id: RecordId = Field(description="The deal's HubSpot id, e.g. '12345'.")
     dealname: DealName = None

@@ -7,6 +7,7 @@ the API answers 422 with it and stores nothing, so no other exception may escape
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -29,9 +30,11 @@ def get_tool(name: str) -> ToolSpec:
 
 
 def _as_mapping(raw: object) -> object:
-    """No input means no arguments; a JSON text of an object is taken as that object."""
+    """No input means no arguments; any mapping, or JSON text of an object, is taken as one."""
     if raw is None:
         return {}
+    if isinstance(raw, Mapping):
+        return dict(raw)
     if isinstance(raw, str | bytes):
         try:
             return json.loads(raw)

@@ -74,6 +74,7 @@ class SearchInput(ToolInput):
     def _match_enumeration_values(
         cls, groups: list[FilterGroup] | None
     ) -> list[FilterGroup] | None:
+        """Filter values of this type's enumerations become internal values."""
         if groups is None:
             return None
         return [
@@ -102,6 +103,8 @@ class SearchInput(ToolInput):
 
 
 def _with_matched_values(object_type: ObjectType, item: Filter) -> Filter:
+    """``item`` with its operands matched against its property's options, if it has any."""
+
     def match(text: str) -> str:
         return normalise_option(object_type, item.property_name, text)
 

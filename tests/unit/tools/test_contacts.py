@@ -117,6 +117,7 @@ def test_get_by_email_uses_id_property() -> None:
     [
         ("abc", "is not a HubSpot record id"),
         ("12/../34", "is not a HubSpot record id"),
+        ("\u0661\u0662", "is not a HubSpot record id"),
         (0, "is not a HubSpot record id"),
         (-5, "is not a HubSpot record id"),
         (True, "must be a numeric record id, got boolean"),
@@ -200,6 +201,12 @@ def test_list_with_every_argument() -> None:
         path="/crm/v3/objects/contacts",
         params={"limit": "100", "after": "525", "properties": "email", "archived": "true"},
     )
+
+
+def test_list_null_arguments_mean_defaults() -> None:
+    """Agents send null for "unset": limit and archived then take HubSpot's defaults."""
+    raw = {"limit": None, "after": None, "properties": None, "archived": None}
+    assert request_for(LIST, raw) == request_for(LIST, {})
 
 
 def test_list_does_not_send_archived_false() -> None:

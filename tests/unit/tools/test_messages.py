@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import pytest
 
 from core.errors import InvalidToolInput
@@ -50,6 +52,12 @@ def test_json_text_of_an_object_is_accepted() -> None:
     """An input sent as JSON text of an object is read as that object."""
     parsed = parse_tool_input("hubspot_contact_create", '{"email": "a@b.co"}')
     assert parsed == parse_tool_input("hubspot_contact_create", b'{"email": "a@b.co"}')
+
+
+def test_any_mapping_is_accepted() -> None:
+    """A read-only mapping is read like a dict."""
+    parsed = parse_tool_input("hubspot_contact_create", MappingProxyType({"email": "a@b.co"}))
+    assert parsed == parse_tool_input("hubspot_contact_create", {"email": "a@b.co"})
 
 
 def test_no_input_means_no_arguments() -> None:
