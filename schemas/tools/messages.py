@@ -15,6 +15,9 @@ from pydantic_core import ErrorDetails
 #: The name used for problems with the input as a whole (not a dict, nothing to update, ...).
 WHOLE_INPUT = "tool_input"
 
+#: How many problems an error reports before summarising the rest.
+MAX_SHOWN = 20
+
 #: Problems whose wording depends only on the error type and its context.
 _TEMPLATES = {
     "missing": "field required",
@@ -59,12 +62,18 @@ def _problem(error: ErrorDetails, model: type[BaseModel]) -> str:
 
 
 def problems(exc: ValidationError, model: type[BaseModel]) -> list[dict[str, str]]:
-    """One ``{field, problem}`` per distinct problem, in pydantic's order."""
+    """One ``{field, problem}`` per distinct problem, in pydantic's order, at most ``MAX_SHOWN``.
+
+    A 64 KiB input can hold thousands of mistakes; the first few are enough to fix the call.
+    """
     found: list[dict[str, str]] = []
     for error in exc.errors(include_url=False, include_input=False):
         item = {"field": field_path(error["loc"]), "problem": _problem(error, model)}
         if item not in found:
             found.append(item)
+    if len(found) > MAX_SHOWN:
+        hidden = len(found) - MAX_SHOWN
+        found = [*found[:MAX_SHOWN], {"field": WHOLE_INPUT, "problem": f"{hidden} more not shown"}]
     return found
 
 

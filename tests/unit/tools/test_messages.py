@@ -83,3 +83,17 @@ def test_field_paths(loc: tuple[int | str, ...], path: str) -> None:
 def test_non_string_keys_are_reported_not_crashed_on() -> None:
     """A key that is not even a string is refused as such."""
     assert problems_for("hubspot_contacts_list", {1: "x"}) == {"[1]": "field names must be strings"}
+
+
+def test_long_lists_of_problems_are_cut_short() -> None:
+    """Past 20 problems the rest are counted, not listed: the first ones are enough to act on."""
+    found = problems_for("hubspot_contact_create", {f"x{i}": i for i in range(30)})
+    assert len(found) == 21
+    assert found["tool_input"] == "11 more not shown"
+
+
+def test_thousands_of_groups_are_refused_at_once() -> None:
+    """A huge filterGroups list is refused on its length, before any group is examined."""
+    groups = [{"filters": [{"propertyName": "a", "operator": "BAD"}]}] * 5000
+    found = problems_for("hubspot_deals_search", {"filterGroups": groups})
+    assert found == {"filterGroups": "at most 5 filter groups are allowed, got 5000"}
