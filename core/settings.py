@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     #: How long a running job's lease lasts without renewal; a killed worker's jobs are re-run
     #: after it lapses (the sweep notices).
     job_lease_seconds: float = Field(default=60.0, gt=0)
+    #: Wake idle workers through Redis pub/sub when work arrives (off: Dramatiq's stock idle
+    #: polling; only useful to measure the difference).
+    worker_wakeups: bool = True
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_json: bool | None = None

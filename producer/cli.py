@@ -14,8 +14,9 @@ from typing import Annotated
 import typer
 
 from core.errors import ConfigurationError
-from core.logging import configure_logging
-from core.settings import Settings, load_settings
+from core.settings import load_settings
+from producer.cli_accounts import register as register_account_commands
+from producer.cli_common import cli_settings
 
 app = typer.Typer(
     name="hubspot-actions",
@@ -25,17 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-keys_app = typer.Typer(help="Operator API keys.", no_args_is_help=True)
-connections_app = typer.Typer(help="The HubSpot connection (your app).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(keys_app, name="api-keys")
-app.add_typer(connections_app, name="connections")
-
-
-def _settings(component: str, **overrides: object) -> Settings:
-    settings = load_settings(**overrides)
-    configure_logging(level=settings.log_level, json=settings.wants_json_logs, component=component)
-    return settings
 
 
 @app.command()
@@ -43,7 +34,7 @@ def run() -> None:
     """Everything locally: migrations, embedded Redis, sandbox, web, worker and scheduler."""
     from producer.run import Runner
 
-    settings = _settings("run")
+    settings = cli_settings("run")
     raise typer.Exit(Runner(settings).run())
 
 
@@ -54,7 +45,7 @@ def web(port: Annotated[int | None, typer.Option(help="Port (default: PORT)")] =
 
     from producer.api.app import create_app
 
-    settings = _settings("web", **({"port": port} if port else {}))
+    settings = cli_settings("web", **({"port": port} if port else {}))
     settings.require_redis_url("web")
     host = "0.0.0.0" if settings.is_production else "127.0.0.1"  # noqa: S104 - behind a proxy
     uvicorn.run(
@@ -84,7 +75,7 @@ def scheduler() -> None:
     from worker.runtime import WorkerRuntime
     from worker.scheduler import run_scheduler
 
-    settings = _settings("scheduler")
+    settings = cli_settings("scheduler")
     runtime = WorkerRuntime(
         settings=settings,
         broker=build_broker(settings.require_redis_url("scheduler"), wakeups=False),
@@ -106,7 +97,7 @@ def sandbox(
     from sandbox.config import SandboxConfig
     from sandbox.server import serve
 
-    settings = _settings("sandbox")
+    settings = cli_settings("sandbox")
     serve(
         port=port or settings.sandbox_port,
         config=SandboxConfig(
@@ -121,48 +112,12 @@ def db_upgrade() -> None:
     """Apply database migrations (idempotent)."""
     from producer.local_setup import prepare_database
 
-    settings = _settings("cli")
+    settings = cli_settings("cli")
     prepare_database(settings).dispose()
     typer.echo(f"database is up to date ({settings.database_url.split('@')[-1]})")
 
 
-@keys_app.command("create")
-def api_keys_create(name: Annotated[str, typer.Option(help="What the key is for")]) -> None:
-    """Create an API key; it is shown once."""
-    from producer.local_setup import prepare_database
-    from store.api_keys import ApiKeyStore
-
-    settings = _settings("cli")
-    db = prepare_database(settings)
-    record, plaintext = ApiKeyStore(db=db).create(name=name)
-    typer.echo(f"{plaintext}\n(id {record.id}; store it now: it is not shown again)")
-
-
-@connections_app.command("show")
-def connections_show() -> None:
-    """The connection's settings and the exact scopes to declare in the HubSpot app."""
-    from schemas.connection import Connection
-
-    settings = _settings("cli")
-    connection = Connection.from_settings(settings)
-    secret = settings.hubspot_client_secret
-    masked = "(not set)"
-    if secret is not None:
-        value = secret.get_secret_value()
-        masked = f"{value[:4]}...{'*' * 8}" if len(value) > 8 else "********"
-    lines = [
-        f"connection:       {connection.name}",
-        f"client id:        {connection.client_id or '(not set: run uses the local sandbox)'}",
-        f"client secret:    {masked}",
-        f"redirect URI:     {connection.redirect_uri}",
-        f"authorize URL:    {connection.authorize_url}",
-        f"API base:         {settings.hubspot_api_base}",
-        "required scopes (declare exactly these in the app's Auth settings):",
-        f"  {connection.scope_string}",
-        "optional scopes:",
-        f"  {' '.join(connection.optional_scopes) or '(none)'}",
-    ]
-    typer.echo("\n".join(lines))
+register_account_commands(app)
 
 
 def main() -> None:

@@ -65,9 +65,10 @@ class JobService:
     def submit_batch(self, raw_jobs: list[Any]) -> list[Submitted | HubSpotActionsError]:
         """Validate each item on its own; store the valid ones in one transaction."""
         prepared: list[NewJob | HubSpotActionsError] = []
+        accounts: dict[tuple[str, str], AccountRecord] = {}
         for raw in raw_jobs:
             try:
-                prepared.append(self.prepare(parse_submit(raw)))
+                prepared.append(self.prepare(parse_submit(raw), accounts))
             except HubSpotActionsError as exc:
                 prepared.append(exc)
         news = [p for p in prepared if isinstance(p, NewJob)]
@@ -82,15 +83,25 @@ class JobService:
         self._dispatch([s.job for s in out if isinstance(s, Submitted) and s.created])
         return out
 
-    def prepare(self, request: SubmitJob) -> NewJob:
-        """Everything that can refuse a job, before anything is stored."""
+    def prepare(
+        self, request: SubmitJob, accounts: dict[tuple[str, str], AccountRecord] | None = None
+    ) -> NewJob:
+        """Everything that can refuse a job, before anything is stored.
+
+        ``accounts`` caches account lookups across the items of one batch.
+        """
         tool = get_tool(request.tool_name)
         if len(json.dumps(request.tool_input)) > MAX_TOOL_INPUT_BYTES:
             raise InvalidToolInput(
                 f"tool_input is larger than {MAX_TOOL_INPUT_BYTES} bytes serialised"
             )
         model = parse_tool_input(tool.name, request.tool_input)
-        account = self._account(request)
+        key = (request.connection_name, request.identifier)
+        account = accounts.get(key) if accounts is not None else None
+        if account is None:
+            account = self._account(request)
+            if accounts is not None:
+                accounts[key] = account
         self._check_runnable(account, tool.required_scopes)
         return NewJob(
             account_id=account.id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from dramatiq import Message
@@ -72,10 +73,10 @@ class Dispatcher:
 
     def enqueue_jobs(self, refs: Iterable[JobRef]) -> None:
         """Enqueue each job; raises ``redis.RedisError`` if Redis is unreachable."""
-        queues: set[str] = set()
+        messages: list[Message[Any]] = []
         for ref in refs:
             queue, actor = _LANE_ROUTES[ref.lane]
-            self.broker.enqueue(
+            messages.append(
                 Message(
                     queue_name=queue,
                     actor_name=actor,
@@ -84,9 +85,12 @@ class Dispatcher:
                     options={"redis_message_id": ref.message_id},
                 )
             )
-            queues.add(queue)
-        if queues:
-            publish_wakeup(self.redis, queues)
+        if len(messages) == 1:
+            self.broker.enqueue(messages[0])
+        elif messages:
+            self.broker.enqueue_many(messages)
+        if messages:
+            publish_wakeup(self.redis, {m.queue_name for m in messages})
 
     def enqueue_refresh(self, account_id: str, version: int | None) -> None:
         """A refresh of ``account_id`` replacing token ``version`` (None: whatever is there)."""

@@ -154,4 +154,6 @@ class WorkerRuntime:
 
 def build_runtime(settings: Settings) -> WorkerRuntime:
     redis_url = settings.require_redis_url("worker")
-    return WorkerRuntime(settings=settings, broker=build_broker(redis_url))
+    return WorkerRuntime(
+        settings=settings, broker=build_broker(redis_url, wakeups=settings.worker_wakeups)
+    )

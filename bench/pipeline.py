@@ -1,0 +1,186 @@
+"""Pipeline benchmark: throughput, latency overhead and idle pickup, against direct calls.
+
+    .venv/bin/python -m bench.pipeline [--databases sqlite,postgres] [--jobs 800] [--samples 200]
+
+For each database (``run``'s SQLite default, and PostgreSQL) it starts a private Redis, the
+sandbox, web, worker (2 processes x 8 threads) and scheduler, then measures in one run:
+
+* throughput at 0 ms and 100 ms injected sandbox latency: jobs/s through the pipeline (batch
+  submission, then until the last job finished) vs direct httpx calls to the same sandbox at the
+  same concurrency (16);
+* latency on an idle system: one job submitted and awaited over HTTP vs one direct call, 200
+  samples each, and the overhead at p50/p99;
+* idle pickup: the time from a job's row being written to a worker claiming it, with wake-ups
+  and with Dramatiq's stock idle polling.
+
+Results are printed as JSON (and written to ``bench/results/``); figures go into
+``bench/README.md`` by hand, with the machine they were measured on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.harness import BenchStack, bench_stack, summary
+
+CONCURRENCY = 16
+IDENTIFIER = "bench_user"
+
+
+def _contact() -> dict[str, str]:
+    return {"email": f"{uuid.uuid4().hex[:16]}@bench.example", "firstname": "Bench"}
+
+
+def direct_throughput(stack: BenchStack, token: str, n: int) -> float:
+    """Direct POSTs to the sandbox from CONCURRENCY threads sharing one client."""
+    client = httpx.Client(
+        base_url=stack.sandbox_url,
+        headers={"Authorization": f"Bearer {token}"},
+        limits=httpx.Limits(max_connections=CONCURRENCY),
+        timeout=30,
+    )
+
+    def call(_: int) -> None:
+        response = client.post("/crm/v3/objects/contacts", json={"properties": _contact()})
+        response.raise_for_status()
+
+    with client, ThreadPoolExecutor(CONCURRENCY) as pool:
+        started = time.perf_counter()
+        list(pool.map(call, range(n)))
+        return n / (time.perf_counter() - started)
+
+
+def pipeline_throughput(stack: BenchStack, n: int) -> float:
+    """Batch-submit ``n`` jobs; jobs/s from the first job's creation to the last one's finish
+    (the jobs' own timestamps, so the client's polling granularity does not count)."""
+    jobs = [
+        {"identifier": IDENTIFIER, "tool_name": "hubspot_contact_create", "tool_input": _contact()}
+        for _ in range(n)
+    ]
+    with stack.api() as api:
+        started = time.perf_counter()
+        ids: list[str] = []
+        for i in range(0, n, 100):
+            response = api.post("/v1/jobs/batch", json={"jobs": jobs[i : i + 100]})
+            response.raise_for_status()
+            ids += [j["id"] for j in response.json()["jobs"]]
+        pending = set(ids)
+        first_created: datetime | None = None
+        last_finished: datetime | None = None
+        while pending:
+            chunk = list(pending)[:100]
+            for job in api.get("/v1/jobs", params={"ids": ",".join(chunk)}).json()["jobs"]:
+                if job["status"] in ("succeeded", "failed", "cancelled"):
+                    if job["status"] != "succeeded":
+                        raise RuntimeError(f"job failed: {job['error']}")
+                    pending.discard(job["id"])
+                    created = datetime.fromisoformat(job["created_at"])
+                    finished = datetime.fromisoformat(job["finished_at"])
+                    first_created = min(first_created or created, created)
+                    last_finished = max(last_finished or finished, finished)
+            if pending:
+                time.sleep(0.02)
+        assert first_created is not None
+        assert last_finished is not None
+        del started
+        return n / (last_finished - first_created).total_seconds()
+
+
+def latencies(stack: BenchStack, token: str, samples: int, idle_s: float) -> dict[str, Any]:
+    """Sequential samples on an idle system: direct call vs submit-and-wait over HTTP.
+
+    ``idle_s`` of quiet before each job lets idle workers settle into their idle behaviour
+    (Dramatiq's stock consumer backs off further the longer its queue stays empty).
+    """
+    direct_ms: list[float] = []
+    pipeline_ms: list[float] = []
+    pickup_ms: list[float] = []
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=stack.sandbox_url, headers=headers) as hub, stack.api() as api:
+        for _ in range(samples):
+            t0 = time.perf_counter()
+            hub.post("/crm/v3/objects/contacts", json={"properties": _contact()}).raise_for_status()
+            direct_ms.append((time.perf_counter() - t0) * 1000)
+            time.sleep(idle_s)
+            t0 = time.perf_counter()
+            job = api.post(
+                "/v1/jobs",
+                json={
+                    "identifier": IDENTIFIER,
+                    "tool_name": "hubspot_contact_create",
+                    "tool_input": _contact(),
+                },
+            ).json()["job"]
+            done = api.get(f"/v1/jobs/{job['id']}", params={"wait": 10}).json()["job"]
+            pipeline_ms.append((time.perf_counter() - t0) * 1000)
+            if done["status"] != "succeeded":
+                raise RuntimeError(f"job failed: {done}")
+            created = datetime.fromisoformat(done["created_at"])
+            started = datetime.fromisoformat(done["started_at"])
+            pickup_ms.append((started - created).total_seconds() * 1000)
+    d, p = summary(direct_ms), summary(pipeline_ms)
+    return {
+        "direct_ms": d,
+        "pipeline_ms": p,
+        "overhead_ms": {"p50": round(p["p50"] - d["p50"], 2), "p99": round(p["p99"] - d["p99"], 2)},
+        "pickup_ms": summary(pickup_ms),
+    }
+
+
+def run(database: str, jobs: int, samples: int, idle_s: float) -> dict[str, Any]:
+    with bench_stack(database) as stack:
+        stack.connect(IDENTIFIER)
+        token = stack.direct_token()
+        pipeline_throughput(stack, 50)  # warm-up: connections, caches
+        direct_throughput(stack, token, 50)
+        result: dict[str, Any] = {"database": database}
+        for latency_ms in (0, 100):
+            stack.control("DELETE", "/_sandbox/faults")
+            if latency_ms:
+                stack.control(
+                    "POST",
+                    "/_sandbox/faults",
+                    {"path_prefix": "/crm/v3/objects/contacts", "latency_ms": latency_ms},
+                )
+            n = jobs if latency_ms == 0 else max(480, jobs // 2)
+            direct = direct_throughput(stack, token, n)
+            pipeline = pipeline_throughput(stack, n)
+            result[f"throughput_{latency_ms}ms"] = {
+                "jobs": n,
+                "direct_per_s": round(direct, 1),
+                "pipeline_per_s": round(pipeline, 1),
+                "ratio": round(pipeline / direct, 3),
+            }
+        stack.control("DELETE", "/_sandbox/faults")
+        time.sleep(1.0)
+        result["latency_wakeups"] = latencies(stack, token, samples, idle_s)
+        stack.restart_worker(WORKER_WAKEUPS="false")
+        result["latency_polling"] = latencies(stack, token, samples, idle_s)
+        return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--jobs", type=int, default=800)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--idle", type=float, default=0.3, help="seconds idle before each sample")
+    parser.add_argument("--out", type=Path, default=Path("bench/results/pipeline.json"))
+    args = parser.parse_args(argv)
+    results = [run(db, args.jobs, args.samples, args.idle) for db in args.databases.split(",")]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
