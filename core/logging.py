@@ -48,7 +48,7 @@ def configure_logging(
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_color_message],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             *tail,
@@ -70,6 +70,12 @@ def configure_logging(
         lib = logging.getLogger(name)
         lib.handlers.clear()
         lib.propagate = True
+
+
+def _drop_color_message(logger: Any, method: str, event: EventDict) -> EventDict:
+    """uvicorn puts an ANSI-coloured copy of each message in ``color_message``: noise."""
+    event.pop("color_message", None)
+    return event
 
 
 class _ComponentAdder:
