@@ -1,9 +1,10 @@
 """Putting work on the queues: job and refresh messages carry ids only, never tokens.
 
 A job's Redis message id is ``{job_id}.{generation}`` where the generation is the number of
-attempts and waits the job has had: each (re-)queueing gets a fresh id (an old message's late ack
-cannot delete a new one), and the sweep can recompute the id from the row to check whether the
-message of a ``queued`` job still exists.
+entries in the job's history (every attempt, every wait, every re-queue after a lapsed lease adds
+one): each (re-)queueing gets a fresh id (an old message's late ack cannot delete a new one), and
+the sweep can recompute the id from the row to check whether the message of a ``queued`` job
+still exists.
 """
 
 from __future__ import annotations
@@ -52,8 +53,11 @@ class JobRef:
 
 
 def job_ref(job: JobRecord) -> JobRef:
-    """The ref of a job row as it is now (the generation counts its attempts and waits)."""
-    return JobRef(id=job.id, lane=job.lane, generation=job.attempts + job.rate_waits)
+    """The ref of a job row as it is now (the generation counts its history entries).
+
+    Not ``attempts + rate_waits``: a wait for our own rate budget uses neither, yet re-queues.
+    """
+    return JobRef(id=job.id, lane=job.lane, generation=len(job.history))
 
 
 def queue_for_lane(lane: Lane) -> str:

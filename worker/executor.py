@@ -1,9 +1,15 @@
 """Running one job: claim it, make its HubSpot call, record what happened.
 
 The steps are named methods so each reads on its own: ``run`` claims and holds the lease,
-``_attempt`` checks the account and scopes then calls HubSpot (one forced refresh and one retry
-on a 401), ``_succeed`` / ``_fail`` / ``_wait`` write the outcome. What an exception means for the
-job is not decided here but by ``RetryPolicy`` (by type, in one place).
+``_attempt`` checks the account and scopes, asks the portal's rate budget (``worker.ratelimit``)
+for a slot, then calls HubSpot (one forced refresh and one retry on a 401), ``_succeed`` /
+``_fail`` / ``_wait`` write the outcome. What an exception means for the job is not decided here
+but by ``RetryPolicy`` (by type, in one place): a job without a slot now waits for its booked slot
+like any other wait, in the job schedule, holding no thread.
+
+The account check comes before anything else, so a job of a revoked or disconnected account
+never reaches HubSpot; the budget check comes before the token is read, so a deferred job costs
+no decryption.
 """
 
 from __future__ import annotations
@@ -32,7 +38,9 @@ from worker.hubspot.errors import HubSpotConflict, HubSpotError, HubSpotUnauthor
 from worker.hubspot.responses import HubSpotResponse
 from worker.lease import LeaseKeeper
 from worker.notify import publish_job_done
-from worker.retry_policy import AttemptState, Fail, RetryPolicy, Wait
+from worker.ratelimit import RateLimiter
+from worker.recovery import CONTACT_CREATE, recover_contact_create
+from worker.retry_policy import AttemptState, Fail, RetryPolicy, Wait, WaitKind
 from worker.schedule import Schedule
 from worker.tokens import TokenProvider
 
@@ -40,8 +48,6 @@ log = get_logger(__name__)
 
 #: How long a claimed job's lease lasts without renewal (the keeper renews it 3x per period).
 DEFAULT_LEASE_SECONDS = 60.0
-
-CONTACT_CREATE = "hubspot_contact_create"
 
 
 class ResultTooLarge(HubSpotError):
@@ -68,6 +74,7 @@ class JobExecutor:
         lease: LeaseKeeper,
         mint_reauth_link: Callable[[str], str | None],
         owner: str,
+        limiter: RateLimiter | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         clock: Clock | None = None,
     ) -> None:
@@ -81,6 +88,7 @@ class JobExecutor:
         self.lease = lease
         self.mint_reauth_link = mint_reauth_link
         self.owner = owner
+        self.limiter = limiter
         self.lease_seconds = lease_seconds
         self.clock = clock or SystemClock()
 
@@ -112,6 +120,7 @@ class JobExecutor:
         tool = get_tool(job.tool_name)
         request = tool.build_request(parse_tool_input(tool.name, job.input))
         self._check_scopes(tool, account)
+        self._throttle(job, account, request)
         token = self.tokens.get(account.id)
         try:
             return _Outcome(self.hubspot.send(request, access_token=token.value.get_secret_value()))
@@ -121,9 +130,36 @@ class JobExecutor:
             if fresh is None:
                 raise
             log.info("job.retry_after_refresh", account_id=account.id)
+            self._count_extra_call(job, account, request)
             return _Outcome(self.hubspot.send(request, access_token=fresh.value.get_secret_value()))
         except HubSpotConflict as exc:
-            return self._recover_duplicate(job, tool, exc, token.value.get_secret_value())
+            if tool.name != CONTACT_CREATE:
+                raise
+            self._count_extra_call(job, account, request)
+            recovered = recover_contact_create(
+                job, exc, hubspot=self.hubspot, access_token=token.value.get_secret_value()
+            )
+            return _Outcome(recovered, recovered_duplicate=True)
+
+    def _throttle(self, job: JobRecord, account: AccountRecord, request: HubSpotRequest) -> None:
+        """Take a slot of the portal's budget, or raise ``PortalBudgetExhausted`` (a wait)."""
+        if self.limiter is None or account.hub_id is None:
+            return
+        try:
+            self.limiter.acquire(hub_id=account.hub_id, holder=job.id, search=_is_search(request))
+        except redis.RedisError as exc:
+            # Fail open: HubSpot's own 429s (and our policy for them) still protect the portal.
+            log.warning("ratelimit.unavailable", error=type(exc).__name__)
+
+    def _count_extra_call(
+        self, job: JobRecord, account: AccountRecord, request: HubSpotRequest
+    ) -> None:
+        if self.limiter is None or account.hub_id is None:
+            return
+        try:
+            self.limiter.record(hub_id=account.hub_id, holder=job.id, search=_is_search(request))
+        except redis.RedisError as exc:
+            log.warning("ratelimit.unavailable", error=type(exc).__name__)
 
     def _runnable_account(self, job: JobRecord) -> AccountRecord:
         account = self.accounts.get_by_id(job.account_id)
@@ -142,17 +178,6 @@ class JobExecutor:
                 "the user must authorize the app again",
                 missing_scopes=missing,
             )
-
-    def _recover_duplicate(
-        self, job: JobRecord, tool: ToolSpec, exc: HubSpotConflict, access_token: str
-    ) -> _Outcome:
-        """A 409 on a contact create retried after an unknown outcome: our first try landed."""
-        earlier_unknown = any(h.get("outcome") == "outcome_unknown" for h in job.history)
-        if tool.name != CONTACT_CREATE or not exc.existing_id or not earlier_unknown:
-            raise exc
-        fetch = HubSpotRequest(method="GET", path=f"/crm/v3/objects/contacts/{exc.existing_id}")
-        log.info("job.duplicate_recovered", contact_id=exc.existing_id)
-        return _Outcome(self.hubspot.send(fetch, access_token=access_token), True)
 
     # -- outcomes -------------------------------------------------------------------------
 
@@ -209,7 +234,7 @@ class JobExecutor:
 
     def _wait(self, job: JobRecord, decision: Wait, exc: BaseException) -> None:
         due = self.clock.now() + timedelta(seconds=decision.delay_s)
-        outcome = "retry" if decision.uses_attempt else "rate_limited"
+        outcome = decision.kind.value
         if isinstance(exc, HubSpotError) and exc.code == "outcome_unknown":
             outcome = "outcome_unknown"
         entry = self._entry(outcome, delay_s=round(decision.delay_s, 3), **_http_info(exc))
@@ -218,12 +243,15 @@ class JobExecutor:
             due_at=due,
             history=[*job.history, entry],
             attempts=job.attempts + (1 if decision.uses_attempt else 0),
-            rate_waits=job.rate_waits + (0 if decision.uses_attempt else 1),
+            rate_waits=job.rate_waits + (1 if decision.is_rate_wait else 0),
         )
         if not landed:
             log.warning("job.lease_lost", job_id=job.id)
             return
-        log.info("job.waiting", outcome=outcome, delay_s=round(decision.delay_s, 3))
+        if decision.kind is WaitKind.THROTTLED:
+            log.debug("job.throttled", delay_s=round(decision.delay_s, 3))
+        else:
+            log.info("job.waiting", outcome=outcome, delay_s=round(decision.delay_s, 3))
         try:
             self.job_schedule.add(job.id, due.timestamp())
         except redis.RedisError as err:  # the sweep re-adds it from SQL
@@ -266,6 +294,11 @@ def _first_rate_wait(job: JobRecord) -> datetime | None:
         if entry.get("outcome") == "rate_limited":
             return datetime.fromisoformat(str(entry["at"]))
     return None
+
+
+def _is_search(request: HubSpotRequest) -> bool:
+    """Search calls have their own HubSpot limit (and so their own budget)."""
+    return request.method == "POST" and request.path.endswith("/search")
 
 
 def _retry_unknown(tool_name: str) -> bool:

@@ -9,6 +9,9 @@ the executor records the due time and the job waits in the schedule.
     AccountUnavailable, MissingScopes,       fail at once with the error's code (+ reauth link)
       HubSpotMissingScopes, RefreshTokenRejected
     CredentialsUnreadable                    fail credentials_unreadable
+    PortalBudgetExhausted (our own limiter)  wait for the booked slot; no attempt used, not one
+                                             of the 10 rate-limit waits, no deadline (it is our
+                                             own queueing, not a failure)
     HubSpotRateLimited                       wait Retry-After or the window; no attempt used;
                                              fail hubspot_rate_limited after 10 waits / 10 min
     HubSpotOutcomeUnknown                    retry like unavailable if the tool allows it,
@@ -26,6 +29,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from core.errors import AccountUnavailable, HubSpotActionsError, MissingScopes
@@ -39,6 +43,7 @@ from worker.hubspot.errors import (
     OAuthUnavailable,
     RefreshTokenRejected,
 )
+from worker.ratelimit import PortalBudgetExhausted
 
 #: Attempts (HubSpot calls that failed transiently) before giving up.
 DEFAULT_MAX_ATTEMPTS = 8
@@ -58,12 +63,29 @@ class Fail:
     needs_reauth_link: bool = False
 
 
+class WaitKind(StrEnum):
+    """Why a job waits; also the ``outcome`` its history entry records."""
+
+    RETRY = "retry"  # a transient failure: uses an attempt
+    RATE_LIMITED = "rate_limited"  # HubSpot answered 429: one of the bounded rate waits
+    THROTTLED = "throttled"  # our own per-portal budget booked a later slot: free
+
+
 @dataclass(frozen=True)
 class Wait:
-    """Run again after ``delay_s``; ``uses_attempt`` is False for rate-limit waits."""
+    """Run again after ``delay_s``."""
 
     delay_s: float
-    uses_attempt: bool
+    kind: WaitKind
+
+    @property
+    def uses_attempt(self) -> bool:
+        return self.kind is WaitKind.RETRY
+
+    @property
+    def is_rate_wait(self) -> bool:
+        """Counts toward the bound on HubSpot rate-limit waits."""
+        return self.kind is WaitKind.RATE_LIMITED
 
 
 Decision = Fail | Wait
@@ -99,6 +121,8 @@ class RetryPolicy:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
 
     def decide(self, exc: BaseException, state: AttemptState, now: datetime) -> Decision:
+        if isinstance(exc, PortalBudgetExhausted):
+            return Wait(delay_s=exc.delay_s, kind=WaitKind.THROTTLED)
         if isinstance(exc, AccountUnavailable | MissingScopes | HubSpotMissingScopes):
             return Fail(_error(exc), needs_reauth_link=True)
         if isinstance(exc, RefreshTokenRejected):
@@ -142,7 +166,7 @@ class RetryPolicy:
             error["message"] = f"{exc.message} (gave up after {attempts} attempts)"
             error["retryable"] = True
             return Fail(error)
-        return Wait(delay_s=delay, uses_attempt=True)
+        return Wait(delay_s=delay, kind=WaitKind.RETRY)
 
     def _rate_limited(
         self, exc: HubSpotRateLimited, state: AttemptState, now: datetime
@@ -160,7 +184,8 @@ class RetryPolicy:
         if delay is None:
             delay = WINDOW_WAIT_S.get(exc.policy_name or "", 10.0)
         # A little jitter so a portal's backlog does not come back as one burst.
-        return Wait(delay_s=delay + self.rng.uniform(0, min(1.0, delay / 10)), uses_attempt=False)
+        jittered = delay + self.rng.uniform(0, min(1.0, delay / 10))
+        return Wait(delay_s=jittered, kind=WaitKind.RATE_LIMITED)
 
 
 def _error(exc: BaseException) -> dict[str, Any]:

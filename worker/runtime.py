@@ -25,6 +25,7 @@ from worker.dispatch import Dispatcher
 from worker.executor import JobExecutor
 from worker.hubspot.client import HubSpotClient
 from worker.lease import LeaseKeeper
+from worker.ratelimit import RateLimiter
 from worker.retry_policy import RetryPolicy
 from worker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE, Schedule
 from worker.tokens import Refresher, TokenProvider
@@ -104,6 +105,15 @@ class WorkerRuntime:
         )
 
     @cached_property
+    def limiter(self) -> RateLimiter:
+        """Per-portal budgets shared by every worker (``worker.ratelimit``)."""
+        return RateLimiter(
+            client=self.redis,
+            burst_per_10s=self.settings.hubspot_rate_limit_per_10s,
+            search_per_s=self.settings.hubspot_search_rate_limit_per_s,
+        )
+
+    @cached_property
     def refresher(self) -> Refresher | None:
         """The token refresher (``worker.refresh``); None until it is configured."""
         return None
@@ -140,6 +150,7 @@ class WorkerRuntime:
             lease=self.lease,
             mint_reauth_link=self.mint_reauth_link,
             owner=self.owner,
+            limiter=self.limiter,
             lease_seconds=self.settings.job_lease_seconds,
             clock=self.clock,
         )

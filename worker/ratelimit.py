@@ -1,0 +1,166 @@
+"""Our own per-portal budget for HubSpot calls, enforced before each call, shared by all workers.
+
+HubSpot limits each installing portal to 110 calls per rolling 10 s (search: 5 per second, counted
+apart), whoever sends them. Running into that limit costs a 429 and a wait; worse, HubSpot asks
+apps to keep errors under 5% of their calls. So every worker asks this limiter first, with our
+budget (``HUBSPOT_RATE_LIMIT_PER_10S``, ``HUBSPOT_SEARCH_RATE_LIMIT_PER_S``; 0 switches one off)
+set a little under HubSpot's, leaving room for the odd extra call (a retry after a refresh).
+
+The window is a Redis sorted set per portal and kind, scored by milliseconds of Redis's own clock
+(one clock for every worker machine), changed only by one Lua script, so concurrent workers never
+over-admit. A call that does not fit is not refused but **booked**: the script reserves the first
+moment the rolling window has room for it, counting the reservations already made, and answers the
+wait. The job is deferred to exactly that moment through the job schedule (``retrying``, no worker
+thread held, no attempt used) and, when it runs again, spends its reservation instead of asking
+anew. So a backlog of 1,000 jobs for one portal is spread over the following windows at the
+budget's pace (no thundering herd when they come due, no job deferred twice), and a portal that
+has the workers to itself runs at its full budget. Other portals have their own windows: their
+jobs are never deferred by this portal's backlog.
+
+Redis commands used: ZREMRANGEBYSCORE, ZSCORE, ZREM, ZADD, ZCARD, ZRANGE, PEXPIRE, TIME (all in
+Redis 2.x; script effects replication, the default since Redis 5, makes TIME safe before writes).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import redis
+
+from core.errors import HubSpotActionsError
+
+#: Key prefix of the windows: ``ha:rl:{hub_id}:burst`` and ``ha:rl:{hub_id}:search``.
+KEY_PREFIX = "ha:rl:"
+#: HubSpot's windows (facts section 3): rolling 10 s for ordinary calls, 1 s for search.
+BURST_WINDOW_MS = 10_000
+SEARCH_WINDOW_MS = 1_000
+#: A reservation that comes due this early (clock skew between machines) is honoured anyway.
+EARLY_TOLERANCE_MS = 50
+
+# KEYS[1] the window; ARGV: limit, window (ms), holder (job id), member for a call made now.
+# Returns the wait in ms: 0 means "call now" (the call is counted), otherwise a slot is reserved
+# for the holder at now + wait (or the holder's existing reservation is that far off).
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local booked = 'r:' .. ARGV[3]
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local at = redis.call('ZSCORE', KEYS[1], booked)
+if at then
+    at = tonumber(at)
+    if at > now + tonumber(ARGV[5]) then
+        return at - now
+    end
+    redis.call('ZREM', KEYS[1], booked)
+    redis.call('ZADD', KEYS[1], at, ARGV[4])
+    return 0
+end
+local n = redis.call('ZCARD', KEYS[1])
+at = now
+if n >= limit then
+    local edge = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
+    at = math.max(now, tonumber(edge[2]) + window)
+end
+if at <= now then
+    redis.call('ZADD', KEYS[1], now, ARGV[4])
+    redis.call('PEXPIRE', KEYS[1], window * 2)
+    return 0
+end
+redis.call('ZADD', KEYS[1], at, booked)
+redis.call('PEXPIRE', KEYS[1], at - now + window * 2)
+return at - now
+"""
+
+# An extra call that was made without asking (the retry after a forced refresh, the read that
+# recovers a duplicate create): count it so later bookings leave room for it.
+_RECORD = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+return 0
+"""
+
+
+class PortalBudgetExhausted(HubSpotActionsError):
+    """Our own per-portal budget has no room now; a slot is booked ``delay_s`` from now.
+
+    Not a failure: the retry policy turns it into a wait that uses no attempt and does not count
+    as one of HubSpot's rate-limit waits.
+    """
+
+    code = "rate_limited_locally"
+    retryable = True
+
+    def __init__(self, message: str, *, delay_s: float, hub_id: int) -> None:
+        super().__init__(message, delay_s=delay_s, hub_id=hub_id)
+        self.delay_s = delay_s
+        self.hub_id = hub_id
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One window: at most ``limit`` calls per ``window_ms``; ``limit`` 0 means no limit."""
+
+    kind: str
+    limit: int
+    window_ms: int
+
+
+class RateLimiter:
+    """Per-portal windows in Redis; safe to share between threads and processes."""
+
+    def __init__(self, *, client: redis.Redis, burst_per_10s: int, search_per_s: int) -> None:
+        self.client = client
+        self.burst = Budget("burst", burst_per_10s, BURST_WINDOW_MS)
+        self.search = Budget("search", search_per_s, SEARCH_WINDOW_MS)
+        self._acquire = client.register_script(_ACQUIRE)
+        self._record = client.register_script(_RECORD)
+
+    def budget(self, *, search: bool) -> Budget:
+        """Search calls count against the search window only (HubSpot excludes them from the
+        burst limit); every other call against the burst window."""
+        return self.search if search else self.burst
+
+    def acquire(self, *, hub_id: int, holder: str, search: bool) -> None:
+        """Return when the call may go now; raise ``PortalBudgetExhausted`` with the booked wait.
+
+        ``holder`` (the job id) owns the booking: asking again spends it rather than a new slot.
+        Raises ``redis.RedisError`` when Redis is unreachable (the caller decides to fail open).
+        """
+        budget = self.budget(search=search)
+        if budget.limit <= 0:
+            return
+        wait_ms = int(
+            self._acquire(
+                keys=[window_key(hub_id, budget.kind)],
+                args=[budget.limit, budget.window_ms, holder, _member(holder), EARLY_TOLERANCE_MS],
+            )
+        )
+        if wait_ms > 0:
+            raise PortalBudgetExhausted(
+                f"portal {hub_id} is at its {budget.kind} budget ({budget.limit} calls per "
+                f"{budget.window_ms // 1000} s); a slot is booked in {wait_ms} ms",
+                delay_s=wait_ms / 1000,
+                hub_id=hub_id,
+            )
+
+    def record(self, *, hub_id: int, holder: str, search: bool) -> None:
+        """Count a call made outside ``acquire`` (best effort: Redis errors are the caller's)."""
+        budget = self.budget(search=search)
+        if budget.limit <= 0:
+            return
+        self._record(
+            keys=[window_key(hub_id, budget.kind)], args=[_member(holder), budget.window_ms]
+        )
+
+
+def window_key(hub_id: int, kind: str) -> str:
+    return f"{KEY_PREFIX}{hub_id}:{kind}"
+
+
+def _member(holder: str) -> str:
+    return f"{holder}:{uuid.uuid4().hex[:10]}"
