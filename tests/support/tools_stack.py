@@ -1,0 +1,96 @@
+"""One pipeline stack shared by the tools, execution and clients tests (issue 6).
+
+Starting web, worker, scheduler and a sandbox costs a few seconds, so the three test packages
+share one stack for the whole session: the first fixture that asks starts it, the session's end
+stops it. It has a private Redis server (other tests flush the shared test database) and a fresh
+PostgreSQL schema, and a short HubSpot read timeout so that "latency beyond the read timeout"
+rows of DESIGN.md section 7 take a second or two, not thirty.
+
+Tests that inject sandbox faults clear them afterwards (``clear_faults`` fixture in each conftest).
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.redis_server import PrivateRedis
+from tests.support.services import postgres_available, postgres_schema, require
+from tests.support.stack import Stack, running_stack
+
+#: The worker's HubSpot read timeout in the shared stack, and a latency safely beyond it.
+READ_TIMEOUT_S = 1.5
+LATENCY_BEYOND_TIMEOUT_MS = 2500
+
+_state: dict[str, Any] = {}
+_counter = itertools.count(1)
+
+
+def shared_stack(config: pytest.Config) -> Stack:
+    """The session's shared stack, started on first use."""
+    if "stack" in _state:
+        stack: Stack = _state["stack"]
+        return stack
+    require(postgres_available(), "PostgreSQL")
+    resources = ExitStack()
+    try:
+        redis_server = PrivateRedis().start()
+        resources.callback(redis_server.close)
+        url = resources.enter_context(postgres_schema())
+        log_dir = Path(tempfile.mkdtemp(prefix="ha-tools-stack-"))
+        stack = resources.enter_context(
+            running_stack(
+                database_url=url,
+                redis_url=redis_server.url,
+                log_dir=log_dir,
+                extra_env={
+                    "HUBSPOT_READ_TIMEOUT_S": str(READ_TIMEOUT_S),
+                    "WORKER_THREADS": "6",
+                },
+            )
+        )
+    except BaseException:
+        resources.close()
+        raise
+    _state["stack"] = stack
+    _state["redis"] = redis_server
+    config.add_cleanup(resources.close)
+    config.add_cleanup(_state.clear)
+    return stack
+
+
+def shared_redis_url() -> str:
+    server: PrivateRedis = _state["redis"]
+    return server.url
+
+
+def unique(prefix: str) -> str:
+    """A fresh identifier (or email local part) so tests never see each other's data."""
+    return f"{prefix}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
+
+
+def connected(stack: Stack, prefix: str) -> tuple[str, int]:
+    """A new identifier connected to a new portal: ``(identifier, hub_id)``."""
+    identifier = unique(prefix)
+    account = stack.connect(identifier)
+    assert account["status"] == "ACTIVE", account
+    return identifier, int(account["hub_id"])
+
+
+def status_count(stack: Stack, route: str, status: int | str) -> int:
+    """How many requests the sandbox answered on ``route`` (e.g. ``"POST /crm/v3/objects/
+    contacts"``) with ``status`` so far."""
+    requests: dict[str, dict[str, int]] = stack.sandbox.control.stats()["requests"]
+    return int(requests.get(route, {}).get(str(status), 0))
+
+
+def crm_calls(stack: Stack, hub_id: int) -> int:
+    """CRM calls the sandbox admitted for a portal (a valid token presented)."""
+    calls: dict[str, int] = stack.sandbox.control.stats().get("crm_requests", {})
+    return int(calls.get(str(hub_id), 0))
