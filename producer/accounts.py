@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import redis
 from pydantic import ValidationError
 
-from core.errors import AccountNotFound, ConnectionNotFound, InvalidRequest
+from core.errors import AccountNotFound, ConfigurationError, ConnectionNotFound, InvalidRequest
 from core.logging import get_logger
 from schemas.accounts import AccountKey, AccountStatus, ConnectedAccountView
 from store.accounts import AccountRecord
+from store.errors import CredentialsUnreadable
 from store.links import AuthorizationLink, mint_authorization_link
+from store.vault import TokenSet
 from worker.hubspot.errors import HubSpotError
 from worker.schedule import refresh_due_at
 
@@ -78,7 +81,7 @@ class AccountService:
         """A return URL is only followed when it is on ``OAUTH_RETURN_URL_ALLOWLIST``."""
         if url is None:
             return None
-        if not _allowed(url, self.ctx.settings.oauth_return_url_allowlist):
+        if not return_url_allowed(url, self.ctx.settings.oauth_return_url_allowlist):
             raise InvalidRequest(
                 "return_url is not on OAUTH_RETURN_URL_ALLOWLIST (an open redirect would let a "
                 "link send users anywhere)"
@@ -94,20 +97,18 @@ class AccountService:
         )
 
     def delete(self, *, connection_name: str, identifier: str) -> AccountRecord:
-        """Revoke at HubSpot (best effort), wipe tokens, mark DISCONNECTED."""
+        """Revoke at HubSpot (best effort), wipe tokens, void open links, mark DISCONNECTED.
+
+        HubSpot being unreachable does not keep an operator from disconnecting a user: the
+        local side is done anyway and a warning says the refresh token may still be live.
+        """
         record = self.get(connection_name=connection_name, identifier=identifier)
         tokens = self._load_tokens_quietly(record.id)
         if tokens is not None:
-            try:
-                self.ctx.oauth.revoke(refresh_token=tokens.refresh_token.get_secret_value())
-            except HubSpotError as exc:
-                log.warning(
-                    "account.revoke_failed_disconnecting_locally",
-                    account_id=record.id,
-                    error=exc.code,
-                )
+            self._revoke_quietly(record.id, tokens)
         with self.ctx.db.write() as conn:
             self.ctx.vault.wipe(conn, account_id=record.id)
+            self.ctx.states.void_for_account(conn, account_id=record.id)
             self.ctx.accounts.set_status(
                 conn,
                 account_id=record.id,
@@ -119,11 +120,25 @@ class AccountService:
         log.info("account.disconnected", account_id=record.id)
         return self.get(connection_name=connection_name, identifier=identifier)
 
-    def _load_tokens_quietly(self, account_id: str):  # type: ignore[no-untyped-def]
+    def _revoke_quietly(self, account_id: str, tokens: TokenSet) -> None:
+        try:
+            self.ctx.oauth.revoke(refresh_token=tokens.refresh_token.get_secret_value())
+        except (HubSpotError, ConfigurationError) as exc:
+            log.warning(
+                "account.revoke_failed_disconnecting_locally",
+                account_id=account_id,
+                error=exc.code,
+                detail=exc.message,
+                hint="the refresh token may stay valid at HubSpot until the app is uninstalled",
+            )
+
+    def _load_tokens_quietly(self, account_id: str) -> TokenSet | None:
         try:
             return self.ctx.vault.load(account_id)
-        except Exception as exc:  # unreadable tokens must not block a disconnect
-            log.warning("account.tokens_unreadable_on_delete", error=type(exc).__name__)
+        except CredentialsUnreadable as exc:  # unreadable tokens must not block a disconnect
+            log.warning(
+                "account.tokens_unreadable_on_delete", account_id=account_id, error=exc.code
+            )
             return None
 
     def schedule_refresh(self, account_id: str, expires_at_ts: float) -> None:
@@ -142,5 +157,32 @@ class AccountService:
             log.warning("account.unschedule_failed", error=type(exc).__name__)
 
 
-def _allowed(url: str, allowlist: tuple[str, ...]) -> bool:
-    return any(url == prefix or url.startswith(prefix) for prefix in allowlist)
+def return_url_allowed(url: str, allowlist: tuple[str, ...]) -> bool:
+    """Whether ``url`` is under one of the allow-listed URL prefixes.
+
+    Compared by parts, not as strings: the scheme and host (with port) must be equal, and the
+    path must be the entry's path or below it at a ``/`` boundary. A plain ``startswith`` would
+    let ``https://app.example.com.evil.test`` through for ``https://app.example.com``.
+    """
+    if any(ch in url for ch in "\\\r\n\t ") or not url.isprintable():
+        return False
+    try:
+        target = urlsplit(url)
+        port = target.port
+    except ValueError:
+        return False
+    if target.scheme not in ("http", "https") or not target.hostname or target.username:
+        return False
+    return any(_under(target.scheme, target.hostname, port, target.path, e) for e in allowlist)
+
+
+def _under(scheme: str, host: str, port: int | None, path: str, entry: str) -> bool:
+    try:
+        allowed = urlsplit(entry)
+        allowed_port = allowed.port
+    except ValueError:
+        return False
+    if (allowed.scheme, allowed.hostname, allowed_port) != (scheme, host, port):
+        return False
+    prefix = allowed.path.rstrip("/")
+    return path == prefix or path.startswith(prefix + "/") or (not prefix and not path)

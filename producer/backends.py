@@ -8,6 +8,7 @@ Failures come out as ``ActionsError`` with the API's error code in both.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -61,7 +62,7 @@ class HttpBackend:
 
     @staticmethod
     def _get_account(connection_name: str, identifier: str) -> Any:
-        return "GET", f"/v1/connected-accounts/{connection_name}/{identifier}", {}
+        return "GET", _account_path(connection_name, identifier), {}
 
     @staticmethod
     def _list_accounts(status: AccountStatus | None, limit: int, after: str | None) -> Any:
@@ -74,7 +75,7 @@ class HttpBackend:
 
     @staticmethod
     def _delete_account(connection_name: str, identifier: str) -> Any:
-        return "DELETE", f"/v1/connected-accounts/{connection_name}/{identifier}", {}
+        return "DELETE", _account_path(connection_name, identifier), {}
 
     @staticmethod
     def _authorization_link(connection_name: str, identifier: str, return_url: str | None) -> Any:
@@ -94,6 +95,16 @@ class HttpBackend:
     def _get_job(self, job_id: str, wait: float) -> Any:
         timeout = httpx.Timeout(max(60.0, wait + 10.0), connect=10.0)
         return "GET", f"/v1/jobs/{job_id}", {"params": {"wait": wait}, "timeout": timeout}
+
+
+def _account_path(connection_name: str, identifier: str) -> str:
+    """Identifiers may hold ``#``, ``?``, ``%`` or be ``..``: each segment is encoded whole
+    (dots too, or ``..`` would be resolved away as a relative path segment)."""
+    return f"/v1/connected-accounts/{_segment(connection_name)}/{_segment(identifier)}"
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="").replace(".", "%2E")
 
 
 class InProcessBackend:

@@ -2,6 +2,18 @@
 
 Each way it can fail has its own error code and status, so the page (and a JSON caller) can say
 exactly what happened; nothing is stored unless the whole exchange succeeds.
+
+    CallbackError (core.errors root)    code                    http
+    +-- AccessDenied                    access_denied           403  the user clicked "Deny"
+    +-- AuthorizationFailed             authorization_failed    400  HubSpot sent another error=
+    +-- InvalidState                    invalid_state           400  no, unknown or tampered state
+    +-- StateAccountMismatch            state_account_mismatch  400  state bound to another account
+    +-- StateExpired                    state_expired           410  link older than 10 minutes
+    +-- StateReplayed                   state_replayed          409  link already used
+    +-- CodeRejected                    oauth_code_rejected     400  code bad, expired or used
+    +-- GrantMissingScopes              missing_scopes          403  grant short of HUBSPOT_SCOPES
+    +-- ExchangeRefused                 oauth_error             502  HubSpot refused our app
+    +-- ExchangeFailed                  hubspot_unavailable     502  HubSpot unreachable
 """
 
 from __future__ import annotations
@@ -12,9 +24,11 @@ from typing import TYPE_CHECKING
 
 from core.errors import HubSpotActionsError
 from core.logging import get_logger
+from schemas.connection import SCOPE_MATCH_RULE
 from store.accounts import AccountRecord
-from store.oauth_states import StateRejected
-from worker.hubspot.errors import AuthCodeRejected, HubSpotError
+from store.oauth_states import ConsumedState, StateRejected
+from worker.hubspot.errors import AuthCodeRejected, HubSpotError, OAuthUnavailable
+from worker.hubspot.oauth import TokenGrant
 
 if TYPE_CHECKING:
     from producer.accounts import AccountService
@@ -32,8 +46,16 @@ class AccessDenied(CallbackError):
     http_status = 403
 
 
+class AuthorizationFailed(CallbackError):
+    code = "authorization_failed"
+
+
 class InvalidState(CallbackError):
     code = "invalid_state"
+
+
+class StateAccountMismatch(CallbackError):
+    code = "state_account_mismatch"
 
 
 class StateExpired(CallbackError):
@@ -55,6 +77,11 @@ class GrantMissingScopes(CallbackError):
     http_status = 403
 
 
+class ExchangeRefused(CallbackError):
+    code = "oauth_error"
+    http_status = 502
+
+
 class ExchangeFailed(CallbackError):
     code = "hubspot_unavailable"
     http_status = 502
@@ -64,6 +91,7 @@ _STATE_ERRORS: dict[str, type[CallbackError]] = {
     "unknown": InvalidState,
     "expired": StateExpired,
     "replayed": StateReplayed,
+    "wrong_account": StateAccountMismatch,
 }
 
 
@@ -86,27 +114,18 @@ def complete_authorization(
         raise InvalidState("the callback has no state; start again from a fresh link")
     consumed = _consume(ctx, state)
     if error:
-        log.info("oauth.denied", account_id=consumed.account_id, error=error)
-        raise AccessDenied(
-            f"HubSpot did not grant access ({error}"
-            + (f": {error_description}" if error_description else "")
-            + ")",
-            account_id=consumed.account_id,
-        )
+        raise _refusal(consumed.account_id, error, error_description)
     if not code:
         raise CodeRejected("the callback has no authorization code")
-    try:
-        grant = ctx.oauth.exchange_code(code=code, redirect_uri=ctx.connection.redirect_uri)
-    except AuthCodeRejected as exc:
-        raise CodeRejected(f"HubSpot rejected the authorization code: {exc.message}") from exc
-    except HubSpotError as exc:
-        raise ExchangeFailed(f"could not exchange the code with HubSpot: {exc.message}") from exc
+    grant = _exchange(ctx, code)
     missing = ctx.connection.missing_scopes(grant.scopes)
     if missing:
+        _discard(ctx, consumed.account_id, grant)
         raise GrantMissingScopes(
-            f"HubSpot granted fewer scopes than required (missing: {', '.join(missing)}); "
-            "check that the app's scopes match HUBSPOT_SCOPES exactly",
+            f"HubSpot granted fewer scopes than required (missing: {', '.join(missing)}). "
+            + SCOPE_MATCH_RULE,
             missing_scopes=missing,
+            account_id=consumed.account_id,
         )
     expires_at = ctx.clock.now() + timedelta(seconds=grant.expires_in)
     with ctx.db.write() as conn:
@@ -131,8 +150,50 @@ def complete_authorization(
     return CallbackResult(account=record, return_url=consumed.return_url)
 
 
-def _consume(ctx: ProducerContext, state: str):  # type: ignore[no-untyped-def]
+def _consume(ctx: ProducerContext, state: str) -> ConsumedState:
     try:
         return ctx.states.consume(state)
     except StateRejected as exc:
-        raise _STATE_ERRORS[exc.reason](exc.message) from exc
+        log.info("oauth.state_rejected", reason=exc.reason)
+        raise _STATE_ERRORS[exc.reason](
+            f"{exc.message}; ask for a fresh authorization link"
+        ) from exc
+
+
+def _refusal(account_id: str, error: str, description: str | None) -> CallbackError:
+    """HubSpot came back with ``error=``: the user said no, or HubSpot refused the request."""
+    log.info("oauth.refused", account_id=account_id, error=error)
+    said = f"{error}: {description}" if description else error
+    if error == "access_denied":
+        return AccessDenied(f"HubSpot did not grant access ({said})", account_id=account_id)
+    hint = f" {SCOPE_MATCH_RULE}" if "scope" in said.lower() else ""
+    return AuthorizationFailed(
+        f"HubSpot could not complete the authorization ({said}).{hint}",
+        account_id=account_id,
+        oauth_error=error,
+    )
+
+
+def _exchange(ctx: ProducerContext, code: str) -> TokenGrant:
+    try:
+        return ctx.oauth.exchange_code(code=code, redirect_uri=ctx.connection.redirect_uri)
+    except AuthCodeRejected as exc:
+        raise CodeRejected(
+            f"HubSpot rejected the authorization code ({exc.message}); "
+            "start again from a fresh link"
+        ) from exc
+    except OAuthUnavailable as exc:
+        raise ExchangeFailed(f"could not reach HubSpot to finish: {exc.message}") from exc
+    except HubSpotError as exc:
+        raise ExchangeRefused(
+            f"HubSpot refused the token request ({exc.message}); check HUBSPOT_CLIENT_ID, "
+            "HUBSPOT_CLIENT_SECRET and HUBSPOT_REDIRECT_URI"
+        ) from exc
+
+
+def _discard(ctx: ProducerContext, account_id: str, grant: TokenGrant) -> None:
+    """A grant we refuse is revoked at HubSpot (best effort) rather than left valid and unused."""
+    try:
+        ctx.oauth.revoke(refresh_token=grant.refresh_token.get_secret_value())
+    except HubSpotError as exc:
+        log.warning("oauth.discard_revoke_failed", account_id=account_id, error=exc.code)

@@ -15,6 +15,18 @@ from urllib.parse import quote, urlencode
 from core.settings import Settings
 from schemas.accounts import HUBSPOT_CONNECTION
 
+#: Why HubSpot refuses a consent whose scopes differ from the app's, in words an operator can act
+#: on. HubSpot shows its own "Couldn't complete the connection" page and never sends the user back
+#: to us, so this text is printed by ``connections show`` and quoted by the callback's scope
+#: errors rather than shown at the moment it happens.
+SCOPE_MATCH_RULE = (
+    "HubSpot requires an authorization link's scopes to match the app's Auth settings exactly: "
+    "every scope ticked as required in the app must be in HUBSPOT_SCOPES, and every scope in "
+    "HUBSPOT_SCOPES or HUBSPOT_OPTIONAL_SCOPES must be ticked in the app (required or optional). "
+    "Otherwise HubSpot's page says \"Couldn't complete the connection\" (insufficient scopes, or "
+    "the app is not allowed to request them) and never sends the user back here."
+)
+
 
 def default_scopes() -> tuple[str, ...]:
     """What the enabled tools need, plus ``oauth`` (always part of a HubSpot grant)."""

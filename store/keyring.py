@@ -15,6 +15,7 @@ import base64
 import binascii
 import os
 import re
+import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,14 +120,40 @@ def load_keyring(*, configured: str | None, key_file: Path, production: bool) ->
         return Keyring.parse(configured)
     if production:
         raise KeyringError("TOKEN_ENCRYPTION_KEYS: required when APP_ENV=production")
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(generate_key_spec() + "\n")
+    if not key_file.exists() and _create_key_file(key_file):
         log.warning(
             "keyring.generated_local_key_file",
             path=str(key_file),
             hint="set TOKEN_ENCRYPTION_KEYS in production; back this file up",
         )
-    return Keyring.parse(key_file.read_text().strip())
+    try:
+        return Keyring.parse(key_file.read_text().strip())
+    except KeyringError as exc:
+        raise KeyringError(
+            f"the local key file {key_file} is malformed ({exc.message}); restore it from a "
+            "backup (tokens encrypted under a lost key cannot be read) or set "
+            "TOKEN_ENCRYPTION_KEYS"
+        ) from None
+
+
+def _create_key_file(key_file: Path) -> bool:
+    """Write a fresh key file atomically; False when another process created it first.
+
+    ``web`` and ``worker`` started side by side in local mode may both find no file: the key is
+    written to a private temporary file and hard-linked into place (atomic, and refused if the
+    name exists), so every process ends up with the same key and nobody reads a half-written one.
+    """
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = key_file.with_name(f".{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(generate_key_spec() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, key_file)
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True

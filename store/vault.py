@@ -11,12 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import SecretStr
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from core.clock import Clock, SystemClock
+from core.logging import get_logger
 from store.db import Database
+from store.errors import CredentialsUnreadable
 from store.keyring import Keyring
 from store.models import tokens
+
+log = get_logger(__name__)
+
+#: How often rotation retries a row that keeps being rewritten under it before moving on.
+_ROTATE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,20 @@ class TokenMeta:
     account_id: str
     version: int
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    """What ``keys rotate`` did: rows rewritten, rows that do not decrypt, and per-key counts
+    afterwards (every row under the primary key means the other keys can be removed)."""
+
+    rotated: int
+    unreadable: tuple[str, ...]
+    key_usage: dict[str, int]
+
+    def retired(self, primary_id: str) -> bool:
+        """True when no token is encrypted under a key other than ``primary_id``."""
+        return all(key_id == primary_id for key_id in self.key_usage)
 
 
 class TokenVault:
@@ -139,37 +160,86 @@ class TokenVault:
         conn.execute(delete(tokens).where(tokens.c.account_id == account_id))
 
     def rotate_all(self, *, batch_size: int = 200) -> int:
+        """Re-encrypt every token not under the primary key; the number of rows rewritten."""
+        return self.rotate(batch_size=batch_size).rotated
+
+    def rotate(self, *, batch_size: int = 200) -> RotationReport:
         """Re-encrypt every token not under the primary key; safe while the system runs.
 
-        Each row is rewritten with a compare-and-swap on its version: a row refreshed meanwhile
-        is already under the primary key, so losing that race is fine.
+        Rows are walked in account-id order with a cursor, so a row that cannot be rotated
+        (its ciphertext does not decrypt under any key of the ring) is reported and skipped
+        rather than retried forever. Each row is rewritten with a compare-and-swap on its
+        version and key id, without bumping the version: a refresh in flight still lands, and a
+        row refreshed meanwhile was written under the writer's own primary key.
         """
         rotated = 0
+        unreadable: list[str] = []
+        after = ""
         while True:
             with self.db.read() as conn:
-                rows = conn.execute(
-                    select(tokens.c.account_id, tokens.c.version)
-                    .where(tokens.c.key_id != self.keyring.primary_id)
-                    .limit(batch_size)
-                ).all()
-            if not rows:
-                return rotated
-            for account_id, version in rows:
-                rotated += self._rotate_one(account_id, version)
-
-    def _rotate_one(self, account_id: str, version: int) -> int:
-        current = self.load(account_id)
-        if current is None or current.version != version:
-            return 0
-        sealed = self._seal(
-            account_id,
-            current.access_token.get_secret_value(),
-            current.refresh_token.get_secret_value(),
+                page = list(
+                    conn.execute(
+                        select(tokens.c.account_id)
+                        .where(
+                            tokens.c.key_id != self.keyring.primary_id,
+                            tokens.c.account_id > after,
+                        )
+                        .order_by(tokens.c.account_id)
+                        .limit(batch_size)
+                    ).scalars()
+                )
+            if not page:
+                break
+            for account_id in page:
+                try:
+                    rotated += self._rotate_one(account_id)
+                except CredentialsUnreadable:
+                    log.warning("vault.rotate_unreadable", account_id=account_id)
+                    unreadable.append(account_id)
+            after = page[-1]
+        return RotationReport(
+            rotated=rotated, unreadable=tuple(unreadable), key_usage=self.key_usage()
         )
-        with self.db.write() as conn:
-            result = conn.execute(
-                update(tokens)
-                .where(tokens.c.account_id == account_id, tokens.c.version == version)
-                .values(**sealed)
+
+    def _rotate_one(self, account_id: str) -> int:
+        for _ in range(_ROTATE_ATTEMPTS):
+            with self.db.read() as conn:
+                row = conn.execute(select(tokens).where(tokens.c.account_id == account_id)).first()
+            if row is None or row.key_id == self.keyring.primary_id:
+                return 0
+            sealed = self._seal(
+                account_id,
+                self.keyring.decrypt(
+                    row.access_token_ct,
+                    key_id=row.key_id,
+                    account_id=account_id,
+                    field="access_token",
+                ),
+                self.keyring.decrypt(
+                    row.refresh_token_ct,
+                    key_id=row.key_id,
+                    account_id=account_id,
+                    field="refresh_token",
+                ),
             )
-        return result.rowcount
+            with self.db.write() as conn:
+                landed = conn.execute(
+                    update(tokens)
+                    .where(
+                        tokens.c.account_id == account_id,
+                        tokens.c.version == row.version,
+                        tokens.c.key_id == row.key_id,
+                    )
+                    .values(**sealed)
+                ).rowcount
+            if landed == 1:
+                return 1
+        return 0  # rewritten meanwhile, again and again: the report's key usage shows it
+
+    def key_usage(self) -> dict[str, int]:
+        """How many accounts' tokens each key id encrypts (a key is retired once it has none)."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(tokens.c.key_id, func.count()).group_by(tokens.c.key_id)
+            ).all()
+        return {key_id: int(count) for key_id, count in rows}
