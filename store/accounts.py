@@ -11,7 +11,7 @@ from core.clock import Clock, SystemClock
 from core.ids import new_id
 from schemas.accounts import AccountStatus
 from store.db import Database
-from store.models import accounts
+from store.models import accounts, tokens
 from store.sql import insert_ignoring_conflicts
 
 
@@ -206,3 +206,65 @@ class AccountStore:
         if only_from is not None:
             stmt = stmt.where(accounts.c.status.in_([s.value for s in only_from]))
         return conn.execute(stmt).rowcount == 1
+
+    # -- token refresh (worker.refresh, the scheduler's refresh hook and sweep) ---------------
+
+    def refresh_targets(self, account_ids: list[str]) -> dict[str, RefreshTarget]:
+        """Status and current token version/expiry of each account (one query; unknown ids and
+        accounts without tokens are left out): what a refresh needs to decide, without
+        decrypting anything."""
+        if not account_ids:
+            return {}
+        stmt = (
+            select(accounts.c.id, accounts.c.status, tokens.c.version, tokens.c.expires_at)
+            .join(tokens, tokens.c.account_id == accounts.c.id)
+            .where(accounts.c.id.in_(account_ids))
+        )
+        with self.db.read() as conn:
+            return {
+                row.id: RefreshTarget(
+                    account_id=row.id,
+                    status=AccountStatus(row.status),
+                    version=row.version,
+                    expires_at=row.expires_at,
+                )
+                for row in conn.execute(stmt)
+            }
+
+    def revoke_if_current(
+        self, conn: Connection, *, account_id: str, token_version: int, reason: str
+    ) -> bool:
+        """ACTIVE/EXPIRED -> REVOKED, but only while ``token_version`` is still the stored one.
+
+        A refresh token rejected for version N says nothing about version N+1: a new
+        authorization that landed meanwhile must not be marked revoked by a stale rejection.
+        """
+        still_current = (
+            select(tokens.c.account_id)
+            .where(tokens.c.account_id == account_id, tokens.c.version == token_version)
+            .exists()
+        )
+        stmt = (
+            update(accounts)
+            .where(
+                accounts.c.id == account_id,
+                accounts.c.status.in_([AccountStatus.ACTIVE.value, AccountStatus.EXPIRED.value]),
+                still_current,
+            )
+            .values(
+                status=AccountStatus.REVOKED.value,
+                status_reason=reason,
+                updated_at=self.clock.now(),
+            )
+        )
+        return conn.execute(stmt).rowcount == 1
+
+
+@dataclass(frozen=True)
+class RefreshTarget:
+    """An account as a token refresh sees it: may it run, and which token does it hold."""
+
+    account_id: str
+    status: AccountStatus
+    version: int
+    expires_at: datetime

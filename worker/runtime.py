@@ -24,11 +24,17 @@ from worker.broker import Broker, build_broker
 from worker.dispatch import Dispatcher
 from worker.executor import JobExecutor
 from worker.hubspot.client import HubSpotClient
+from worker.hubspot.oauth import OAuthClient
 from worker.lease import LeaseKeeper
+from worker.metrics import Counters
 from worker.ratelimit import RateLimiter
+from worker.refresh import TokenRefresher
+from worker.refresh_backoff import RefreshBackoff
+from worker.refresh_lock import RefreshLock
+from worker.refresh_outcomes import RefreshOutcomes
 from worker.retry_policy import RetryPolicy
 from worker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE, Schedule
-from worker.tokens import Refresher, TokenProvider
+from worker.tokens import Refresher, TokenProvider, inline_margin
 
 
 def worker_identity() -> str:
@@ -114,13 +120,64 @@ class WorkerRuntime:
         )
 
     @cached_property
+    def oauth(self) -> OAuthClient | None:
+        """HubSpot's token endpoints with the operator's app; None without app credentials."""
+        settings = self.settings
+        if not (settings.hubspot_client_id and settings.hubspot_client_secret):
+            return None
+        return OAuthClient(
+            api_base=settings.hubspot_api_base,
+            client_id=settings.hubspot_client_id,
+            client_secret=settings.hubspot_client_secret,
+            connect_timeout=settings.hubspot_connect_timeout_s,
+            read_timeout=settings.hubspot_read_timeout_s,
+        )
+
+    @cached_property
+    def counters(self) -> Counters:
+        return Counters(client=self.redis)
+
+    @cached_property
     def refresher(self) -> Refresher | None:
-        """The token refresher (``worker.refresh``); None until it is configured."""
-        return None
+        """The token refresher (``worker.refresh``); None without app credentials (tokens are
+        then used until they expire and jobs fail ``hubspot_unauthorized``)."""
+        if self.oauth is None:
+            return None
+        margin_s = float(self.settings.token_refresh_margin_seconds)
+        backoff = RefreshBackoff(client=self.redis, margin_s=margin_s)
+        outcomes = RefreshOutcomes(
+            db=self.db,
+            vault=self.vault,
+            accounts=self.accounts,
+            jobs=self.jobs,
+            schedule=self.refresh_schedule,
+            backoff=backoff,
+            counters=self.counters,
+            redis_client=self.redis,
+            mint_reauth_link=self.mint_reauth_link,
+            margin_s=margin_s,
+            clock=self.clock,
+        )
+        return TokenRefresher(
+            vault=self.vault,
+            accounts=self.accounts,
+            oauth=self.oauth,
+            lock=RefreshLock(client=self.redis),
+            backoff=backoff,
+            outcomes=outcomes,
+            schedule=self.refresh_schedule,
+            margin_s=margin_s,
+            clock=self.clock,
+        )
 
     @cached_property
     def tokens(self) -> TokenProvider:
-        return TokenProvider(vault=self.vault, refresher=self.refresher, clock=self.clock)
+        return TokenProvider(
+            vault=self.vault,
+            refresher=self.refresher,
+            margin=inline_margin(float(self.settings.token_refresh_margin_seconds)),
+            clock=self.clock,
+        )
 
     @cached_property
     def owner(self) -> str:
@@ -159,6 +216,8 @@ class WorkerRuntime:
         self.lease.stop()
         if "hubspot" in self.__dict__:
             self.hubspot.close()
+        if self.__dict__.get("oauth") is not None:
+            self.__dict__["oauth"].close()
         if "db" in self.__dict__:
             self.db.dispose()
 

@@ -7,8 +7,9 @@ to ``queued``, accounts whose token is due for a refresh get a refresh message.
 Every ``SWEEP_INTERVAL_SECONDS`` it rebuilds Redis from SQL, the source of truth: jobs whose lease
 lapsed (a killed worker) are re-queued, ``queued`` jobs whose message is gone (Redis was down at
 submit, or flushed) are enqueued again, ``scheduled``/``retrying`` jobs missing from the job
-schedule are put back, and finished jobs past retention are deleted. A Redis lock makes one
-scheduler do each sweep.
+schedule are put back, ACTIVE and EXPIRED accounts missing from the refresh schedule are put back
+(``worker.refresh_schedule``), and finished jobs past retention are deleted. A Redis lock makes
+one scheduler do each sweep.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from core.logging import get_logger
 from store.errors import StoreUnavailable
 from store.jobs import JobRecord
 from worker.dispatch import job_ref
+from worker.refresh_schedule import AccountSweep, RefreshEnqueuer
 from worker.runtime import WorkerRuntime
 
 log = get_logger(__name__)
@@ -43,8 +45,16 @@ class Scheduler:
     def __init__(self, *, runtime: WorkerRuntime, sweep_interval: float) -> None:
         self.rt = runtime
         self.sweep_interval = sweep_interval
-        self.refresh_hook: Callable[[list[str]], None] | None = None
-        self.sweep_hooks: list[Callable[[], None]] = []
+        self.refresh_hook: Callable[[list[str]], None] | None = RefreshEnqueuer(
+            accounts=runtime.accounts, dispatcher=runtime.dispatcher
+        )
+        self.sweep_hooks: list[Callable[[], None]] = [
+            AccountSweep(
+                accounts=runtime.accounts,
+                schedule=runtime.refresh_schedule,
+                margin_s=float(runtime.settings.token_refresh_margin_seconds),
+            )
+        ]
 
     # -- the loop -------------------------------------------------------------------------
 

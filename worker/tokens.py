@@ -21,6 +21,13 @@ from store.vault import TokenSet, TokenVault
 DEFAULT_INLINE_MARGIN = timedelta(seconds=60)
 
 
+def inline_margin(refresh_margin_s: float) -> timedelta:
+    """The execute path's safety margin: at most ``DEFAULT_INLINE_MARGIN`` and at most half the
+    scheduled refresh margin, so that the scheduler normally refreshes first and jobs only
+    refresh inline when it could not (it was down, or is far behind)."""
+    return min(DEFAULT_INLINE_MARGIN, timedelta(seconds=refresh_margin_s / 2))
+
+
 @dataclass(frozen=True)
 class AccessToken:
     value: SecretStr

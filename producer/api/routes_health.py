@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
 from producer.api.deps import ServicesDep
+from producer.api.metrics import render_shared_metrics
 from store.migrate import is_up_to_date
 from worker.broker import HEARTBEAT_TIMEOUT_MS
 from worker.scheduler import HEARTBEAT_KEY
@@ -73,5 +74,7 @@ def _http_up(base: str) -> str:
 
 
 @router.get("/metrics")
-def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def metrics(services: ServicesDep) -> Response:
+    """This process's own metrics, then the shared ones kept in Redis (``api.metrics``)."""
+    body = generate_latest() + render_shared_metrics(services.ctx.redis)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,111 @@
+"""What ``/metrics`` shows beyond this process: counters that workers and schedulers keep in
+Redis, and the schedules' sizes and lag, read when Prometheus scrapes.
+
+The web process never sees a worker's events, so workers count them in Redis
+(``worker.metrics``) and a custom collector turns the hash into Prometheus counters at scrape time.
+Gauges about shared state (schedule sizes, how late the oldest due entry is) are computed then
+too, so every web process reports the same numbers. Other areas add a *provider* (a function from
+a Redis client and the time to metric families) to ``PROVIDERS``; no label ever names an account
+or a job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+
+import redis
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from worker.metrics import COUNTER_HELP, decode_field, read_counters
+from worker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE
+
+Provider = Callable[[redis.Redis, float], Iterable[Metric]]
+
+#: The schedules whose size and lag are reported, by label value.
+SCHEDULES = {"refresh": REFRESH_SCHEDULE, "jobs": JOB_SCHEDULE}
+
+
+def redis_counters(client: redis.Redis, now: float) -> Iterator[Metric]:
+    """Every counter of ``worker.metrics``, one family per name, labels from the field."""
+    families: dict[str, CounterMetricFamily] = {}
+    label_names: dict[str, list[str]] = {}
+    for field, value in sorted(read_counters(client).items()):
+        name, labels = decode_field(field)
+        keys = sorted(labels)
+        family = families.get(name)
+        if family is None:
+            help_text = COUNTER_HELP.get(name, "Events counted by the workers and schedulers")
+            family = families[name] = CounterMetricFamily(name, help_text, labels=keys)
+            label_names[name] = keys
+        if keys != label_names[name]:
+            continue  # a field with other label names would break the family: skip it
+        family.add_metric([labels[k] for k in keys], float(value))
+    yield from families.values()
+
+
+def schedule_gauges(client: redis.Redis, now: float) -> Iterator[Metric]:
+    """Entries per schedule, and how far behind the oldest due entry is (0 when none is due)."""
+    size = GaugeMetricFamily(
+        "hubspot_actions_schedule_entries", "Entries waiting in a schedule", labels=["schedule"]
+    )
+    lag = GaugeMetricFamily(
+        "hubspot_actions_schedule_lag_seconds",
+        "How long the oldest entry of a schedule has been due and not yet claimed",
+        labels=["schedule"],
+    )
+    pipe = client.pipeline(transaction=False)
+    for key in SCHEDULES.values():
+        pipe.zcard(key)
+        pipe.zrange(key, 0, 0, withscores=True)
+    answers = pipe.execute()
+    for index, label in enumerate(SCHEDULES):
+        count, oldest = answers[2 * index], answers[2 * index + 1]
+        size.add_metric([label], float(count))
+        due = float(oldest[0][1]) if oldest else now
+        lag.add_metric([label], max(0.0, now - due))
+    yield size
+    yield lag
+
+
+#: Providers run at every scrape, in order (other areas append theirs).
+PROVIDERS: list[Provider] = [redis_counters, schedule_gauges]
+
+
+class RedisCollector(Collector):
+    """Runs the providers; Redis being down shows as ``hubspot_actions_redis_up 0``."""
+
+    def __init__(
+        self,
+        *,
+        client: redis.Redis,
+        providers: list[Provider],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.providers = providers
+        self.clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        now = self.clock()
+        up = 1.0
+        for provider in self.providers:
+            try:
+                metrics = list(provider(self.client, now))
+            except redis.RedisError:
+                up = 0.0
+                continue
+            yield from metrics
+        yield GaugeMetricFamily(
+            "hubspot_actions_redis_up", "Whether Redis answered the metrics scrape", value=up
+        )
+
+
+def render_shared_metrics(client: redis.Redis, providers: list[Provider] | None = None) -> bytes:
+    """The exposition text of the shared metrics (a fresh registry per scrape: nothing global
+    to register twice when several apps live in one process, as in tests)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(RedisCollector(client=client, providers=providers or PROVIDERS))
+    return generate_latest(registry)
