@@ -14,12 +14,14 @@ from __future__ import annotations
 import itertools
 import tempfile
 import uuid
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from store.db import Database
 from tests.support.redis_server import PrivateRedis
 from tests.support.services import postgres_available, postgres_schema, require
 from tests.support.stack import Stack, running_stack
@@ -90,7 +92,60 @@ def status_count(stack: Stack, route: str, status: int | str) -> int:
     return int(requests.get(route, {}).get(str(status), 0))
 
 
+def request_count(stack: Stack, route: str) -> int:
+    """How many requests the sandbox answered (or dropped) on ``route`` so far."""
+    requests: dict[str, dict[str, int]] = stack.sandbox.control.stats()["requests"]
+    return sum(requests.get(route, {}).values())
+
+
 def crm_calls(stack: Stack, hub_id: int) -> int:
     """CRM calls the sandbox admitted for a portal (a valid token presented)."""
     calls: dict[str, int] = stack.sandbox.control.stats().get("crm_requests", {})
     return int(calls.get(str(hub_id), 0))
+
+
+def connect_account(stack: Stack, prefix: str) -> dict[str, Any]:
+    """A new identifier connected to a new portal: the account view."""
+    account = stack.connect(unique(prefix))
+    assert account["status"] == "ACTIVE", account
+    return account
+
+
+def submit_ok(
+    stack: Stack, identifier: str, tool: str, tool_input: dict[str, Any], **kw: Any
+) -> str:
+    """Submit a job that must be accepted; its id."""
+    response = stack.submit(identifier, tool, tool_input, **kw)
+    assert response.status_code == 202, response.text
+    job_id: str = response.json()["job"]["id"]
+    return job_id
+
+
+def run_job(stack: Stack, identifier: str, tool: str, tool_input: dict[str, Any]) -> dict[str, Any]:
+    """Submit a job and wait for it to end; the final job view."""
+    job = stack.wait(submit_ok(stack, identifier, tool, tool_input), timeout=30)
+    assert job["status"] in ("succeeded", "failed", "cancelled"), job
+    return job
+
+
+_workers = itertools.count(1)
+
+
+@contextmanager
+def database(stack: Stack) -> Iterator[Database]:
+    db = Database(stack.database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def worker_stopped(stack: Stack) -> Iterator[None]:
+    """No worker runs inside the block; a fresh one starts when it ends."""
+    current = [name for name in stack.processes if name.startswith("worker")][-1]
+    stack.processes[current].stop()
+    try:
+        yield
+    finally:
+        stack.start(f"worker_{next(_workers)}", "worker").wait_log("worker.started")
