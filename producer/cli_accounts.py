@@ -175,6 +175,7 @@ def connections_show() -> None:
         f"  {' '.join(connection.optional_scopes) or '(none)'}",
         "",
         *_wrapped(SCOPE_MATCH_RULE),
+        "",
         *_wrapped(
             "Changing HUBSPOT_SCOPES later marks every connected account needs_reauth (with the "
             "missing_scopes it lacks) until its user authorizes again."

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,25 +102,30 @@ class AccountsStack:
     def redis(self) -> redis.Redis:
         return redis.Redis.from_url(self.env["REDIS_URL"])
 
-    def restart(self, component: str, **env: str) -> None:
-        """Stop ``component`` (web, worker or scheduler) and start it again with ``env`` added.
+    def restart(self, *components: str, **env: str) -> None:
+        """Stop ``components`` (web, worker, scheduler) and start them again with ``env`` added.
 
-        The new process gets a fresh name (and log file), so readiness is judged on its own
-        output; the stack still stops it at the end.
+        They stop together and start together, as a deployment would roll them. Each new
+        process gets a fresh name (and log file), so readiness is judged on its own output; the
+        stack still stops it at the end.
         """
-        old = self.stack.processes.pop(component)
-        old.stop()
-        self._generation += 1
-        name = f"{component}-{self._generation}"
-        self._env_overrides[component] = {**self._env_overrides.get(component, {}), **env}
-        proc = self.stack.start(name, component, env=self._env_overrides[component])
-        self.stack.processes[component] = self.stack.processes.pop(name)
-        if component == "web":
-            proc.wait_http(f"{self.stack.base_url}/healthz")
-        elif component == "worker":
-            proc.wait_log("worker.started")
-        else:
-            proc.wait_log("scheduler.started")
+        old = [self.stack.processes.pop(c) for c in components]
+        with ThreadPoolExecutor(max_workers=len(old)) as pool:
+            list(pool.map(lambda proc: proc.stop(), old))
+        started = []
+        for component in components:
+            self._generation += 1
+            name = f"{component}-{self._generation}"
+            overrides = {**self._env_overrides.get(component, {}), **env}
+            self._env_overrides[component] = overrides
+            proc = self.stack.start(name, component, env=overrides)
+            self.stack.processes[component] = self.stack.processes.pop(name)
+            started.append((component, proc))
+        for component, proc in started:
+            if component == "web":
+                proc.wait_http(f"{self.stack.base_url}/healthz")
+            else:
+                proc.wait_log(f"{component}.started")
 
     def account(self, identifier: str) -> dict[str, Any]:
         with self.api() as api:
@@ -222,8 +228,10 @@ def accounts_stack(
     require(redis_available(), "Redis")
     redis.Redis.from_url(REDIS_BASE).flushdb()
     with ExitStack() as resources:
+        log_dir.mkdir(parents=True, exist_ok=True)
         if database == "sqlite":
             assert sqlite_path is not None
+            sqlite_path.parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{sqlite_path}"
         else:
             require(postgres_available(), "PostgreSQL")
