@@ -43,8 +43,10 @@ log = get_logger(__name__)
 DEFAULT_LOCK_WAIT_S = 10.0
 #: A scheduled run that finds the lock taken looks again this much later (if still needed).
 BUSY_RECHECK_S = 5.0
-#: Clock skew tolerated between processes when deciding whether a token is due.
-DUE_SLACK_S = 5.0
+#: Clock skew tolerated between processes when deciding whether a token is due. Too small only
+#: costs a re-check (the entry comes back at the due time by this process's clock); too large
+#: would let a stray entry refresh a token that was just issued.
+DUE_SLACK_S = 1.0
 
 
 class TokenEndpoint(Protocol):
