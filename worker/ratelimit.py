@@ -17,6 +17,14 @@ budget's pace (no thundering herd when they come due, no job deferred twice), an
 has the workers to itself runs at its full budget. Other portals have their own windows: their
 jobs are never deferred by this portal's backlog.
 
+Booked slots are also spaced at least ``window / limit`` apart. A booked job calls HubSpot a little
+after its slot (the scheduler's tick, the queue, the worker's pickup), so HubSpot sees a slightly
+different rolling window from ours; how many extra calls that can put in one of HubSpot's windows
+is the density of calls times that delay. Without spacing, the first window's burst (a whole
+budget in a second or two) would be copied into every later window and a few hundred
+milliseconds of delay would overflow the 10% headroom; with it, bookings run at the budget's
+average rate, and a delay of up to a tenth of the window (1 s) stays within the headroom.
+
 Redis commands used: ZREMRANGEBYSCORE, ZSCORE, ZREM, ZADD, ZCARD, ZRANGE, PEXPIRE, TIME (all in
 Redis 2.x; script effects replication, the default since Redis 5, makes TIME safe before writes).
 """
@@ -69,6 +77,8 @@ if at <= now then
     redis.call('PEXPIRE', KEYS[1], window * 2)
     return 0
 end
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+at = math.max(at, tonumber(last[2]) + math.ceil(window / limit))
 redis.call('ZADD', KEYS[1], at, booked)
 redis.call('PEXPIRE', KEYS[1], at - now + window * 2)
 return at - now
