@@ -7,6 +7,7 @@ Failures come out as ``ActionsError`` with the API's error code in both.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
 class Backend(Protocol):
     def call(self, operation: str, *args: Any) -> Any: ...
 
+    async def acall(self, operation: str, *args: Any) -> Any:
+        """``call`` without blocking the event loop (agents run tools concurrently)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -35,18 +40,32 @@ def _actions_error(
 
 class HttpBackend:
     def __init__(self, *, base_url: str, api_key: str, timeout: float = 60.0) -> None:
-        self.http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {api_key}"},
-            timeout=httpx.Timeout(timeout, connect=10.0),
-        )
+        self._options: dict[str, Any] = {
+            "base_url": base_url.rstrip("/"),
+            "headers": {"Authorization": f"Bearer {api_key}"},
+            "timeout": httpx.Timeout(timeout, connect=10.0),
+        }
+        self.http = httpx.Client(**self._options)
 
     def close(self) -> None:
         self.http.close()
 
     def call(self, operation: str, *args: Any) -> Any:
         method, path, kwargs = getattr(self, f"_{operation}")(*args)
-        response = self.http.request(method, path, **kwargs)
+        return self._body(self.http.request(method, path, **kwargs))
+
+    async def acall(self, operation: str, *args: Any) -> Any:
+        """The same call on an ``httpx.AsyncClient``: a long-poll suspends, it never blocks.
+
+        A client per call: async clients belong to the event loop that first used them, and a
+        caller may run several loops (``asyncio.run`` per request) over one ``Actions``.
+        """
+        method, path, kwargs = getattr(self, f"_{operation}")(*args)
+        async with httpx.AsyncClient(**self._options) as client:
+            return self._body(await client.request(method, path, **kwargs))
+
+    @staticmethod
+    def _body(response: httpx.Response) -> Any:
         body = response.json() if response.content else {}
         if response.is_success:
             return body
@@ -128,6 +147,10 @@ class InProcessBackend:
     def close(self) -> None:
         self.waiter.close()
         self.services.ctx.close()
+
+    async def acall(self, operation: str, *args: Any) -> Any:
+        """The in-process services are synchronous (SQL, Redis): run them on a thread."""
+        return await asyncio.to_thread(self.call, operation, *args)
 
     def call(self, operation: str, *args: Any) -> Any:
         try:

@@ -120,12 +120,12 @@ def complete_authorization(
     grant = _exchange(ctx, code)
     missing = ctx.connection.missing_scopes(grant.scopes)
     if missing:
+        log.warning("oauth.grant_missing_scopes", account_id=consumed.account_id, missing=missing)
         _discard(ctx, consumed.account_id, grant)
         raise GrantMissingScopes(
             f"HubSpot granted fewer scopes than required (missing: {', '.join(missing)}). "
             + SCOPE_MATCH_RULE,
             missing_scopes=missing,
-            account_id=consumed.account_id,
         )
     expires_at = ctx.clock.now() + timedelta(seconds=grant.expires_in)
     with ctx.db.write() as conn:
@@ -161,15 +161,17 @@ def _consume(ctx: ProducerContext, state: str) -> ConsumedState:
 
 
 def _refusal(account_id: str, error: str, description: str | None) -> CallbackError:
-    """HubSpot came back with ``error=``: the user said no, or HubSpot refused the request."""
+    """HubSpot came back with ``error=``: the user said no, or HubSpot refused the request.
+
+    The page is public (whoever holds the redirect URL sees it), so errors name no account.
+    """
     log.info("oauth.refused", account_id=account_id, error=error)
     said = f"{error}: {description}" if description else error
     if error == "access_denied":
-        return AccessDenied(f"HubSpot did not grant access ({said})", account_id=account_id)
+        return AccessDenied(f"HubSpot did not grant access ({said})")
     hint = f" {SCOPE_MATCH_RULE}" if "scope" in said.lower() else ""
     return AuthorizationFailed(
         f"HubSpot could not complete the authorization ({said}).{hint}",
-        account_id=account_id,
         oauth_error=error,
     )
 

@@ -11,15 +11,20 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from core.clock import Clock, SystemClock
 from core.ids import new_id
 from store.db import Database
+from store.errors import StoreUnavailable
 from store.models import api_keys
 from store.sql import insert_ignoring_conflicts
+
+#: ``last_used_at`` is written at most this often per key (verification is on every request's
+#: path, cached a few seconds by the web; a write per request would be waste).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 #: Every key starts with this, so leaked keys are easy to spot (and to redact from logs).
 KEY_PREFIX = "hak_"
@@ -78,7 +83,7 @@ class ApiKeyStore:
         self.create(name=name, plaintext=plaintext)
 
     def verify(self, plaintext: str) -> ApiKeyRecord | None:
-        """The active key matching ``plaintext``, or None."""
+        """The active key matching ``plaintext``, or None; notes when it was last used."""
         digest = hash_key(plaintext)
         with self.db.read() as conn:
             row = conn.execute(select(api_keys).where(api_keys.c.key_hash == digest)).first()
@@ -86,7 +91,11 @@ class ApiKeyStore:
             return None
         if not hmac.compare_digest(row.key_hash, digest):
             return None
-        return _record(row)
+        record = _record(row)
+        now = self.clock.now()
+        if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
+            self._note_use(record.id, now)
+        return record
 
     def list(self) -> list[ApiKeyRecord]:
         with self.db.read() as conn:
@@ -111,6 +120,24 @@ class ApiKeyStore:
                 .where(api_keys.c.id == key_id)
                 .values(last_used_at=self.clock.now())
             )
+
+    def _note_use(self, key_id: str, now: datetime) -> None:
+        """Best effort: a database too busy to note the time must not refuse a valid key."""
+        try:
+            with self.db.write() as conn:
+                conn.execute(
+                    update(api_keys)
+                    .where(
+                        api_keys.c.id == key_id,
+                        or_(
+                            api_keys.c.last_used_at.is_(None),
+                            api_keys.c.last_used_at < now - LAST_USED_RESOLUTION,
+                        ),
+                    )
+                    .values(last_used_at=now)
+                )
+        except StoreUnavailable:
+            pass
 
 
 def _record(row: object) -> ApiKeyRecord:

@@ -1,8 +1,9 @@
 """``GET /oauth/callback``: where HubSpot sends the user after the consent page.
 
 Answers with a small HTML page saying what happened (JSON when the client asks for it), or
-redirects to the allow-listed return URL given when the link was made. Every failure is a 4xx
-with its own code.
+redirects to the allow-listed return URL given when the link was made. Every failure of the
+user's flow (denied, bad/expired/used state, rejected code, short grant) is a 4xx with its own
+code (``producer.oauth_callback``); HubSpot unreachable or refusing our app's credentials is 502.
 """
 
 from __future__ import annotations

@@ -95,7 +95,8 @@ def test_start_up_refuses_bad_settings_naming_them(
 
 
 def test_api_keys_create_list_revoke(tmp_path: Path) -> None:
-    """Shown once, stored hashed, listed without the secret, refused once revoked."""
+    """Shown once, stored hashed, listed (with its last use) without the secret, refused once
+    revoked."""
     created = _cli("api-keys", "create", "--name", "ci-bot", cwd=tmp_path)
     assert created.returncode == 0, created.stderr
     plaintext = created.stdout.split()[0]
@@ -111,6 +112,7 @@ def test_api_keys_create_list_revoke(tmp_path: Path) -> None:
         assert key_id.group(1) in listed.stdout
         assert "ci-bot" in listed.stdout
         assert "active" in listed.stdout
+        assert "never" not in listed.stdout  # verified above: its last use is noted
         assert plaintext not in listed.stdout
         assert plaintext.encode() not in (tmp_path / "cli.db").read_bytes()
         revoked = _cli("api-keys", "revoke", key_id.group(1), cwd=tmp_path)
