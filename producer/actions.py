@@ -11,6 +11,7 @@ freshly minted re-authorization link when the user must act.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
 from typing import Any
@@ -136,24 +137,21 @@ class Actions:
         lane: Lane | str = Lane.INTERACTIVE,
     ) -> JobView:
         """Queue a tool run; returns the job at once (``get_job(id, wait=...)`` to follow it)."""
-        payload: dict[str, Any] = {
-            "identifier": identifier,
-            "connection_name": connection_name,
-            "tool_name": tool_name,
-            "tool_input": tool_input,
-            "lane": Lane(lane).value,
-        }
-        if idempotency_key is not None:
-            payload["idempotency_key"] = idempotency_key
-        if run_at is not None:
-            payload["run_at"] = run_at.isoformat()
+        payload = _submit_payload(
+            identifier=identifier,
+            tool_name=tool_name,
+            tool_input=tool_input,
+            connection_name=connection_name,
+            idempotency_key=idempotency_key,
+            run_at=run_at,
+            lane=lane,
+        )
         try:
             body = self.backend.call("submit_job", payload)
         except ActionsError as exc:
-            error = self._tool_error(
+            raise self._tool_error(
                 exc.code, exc.message, identifier, connection_name, exc.details
-            )
-            raise error from None
+            ) from None
         return JobView.model_validate(body["job"])
 
     def get_job(self, job_id: str, *, wait: float = 0.0) -> JobView:
@@ -179,23 +177,79 @@ class Actions:
         )
         deadline = time.monotonic() + timeout
         while not job.status.is_terminal:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ToolError(
-                    "timeout",
-                    f"job {job.id} did not finish within {timeout:g}s; it is still {job.status}",
-                    retryable=True,
-                    job_id=job.id,
-                )
-            job = self.get_job(job.id, wait=min(remaining, 30.0))
+            job = self.get_job(job.id, wait=_next_wait(job, deadline, timeout))
         if job.status == JobStatus.SUCCEEDED:
             return job.result
+        raise self._job_error(job, identifier, connection_name)
+
+    # -- the same, for asyncio -------------------------------------------------------------
+
+    async def asubmit_tool(
+        self,
+        *,
+        identifier: str,
+        tool_name: str,
+        tool_input: dict[str, Any],
+        connection_name: str = HUBSPOT_CONNECTION,
+        idempotency_key: str | None = None,
+        run_at: datetime | None = None,
+        lane: Lane | str = Lane.INTERACTIVE,
+    ) -> JobView:
+        """``submit_tool`` without blocking the event loop."""
+        payload = _submit_payload(
+            identifier=identifier,
+            tool_name=tool_name,
+            tool_input=tool_input,
+            connection_name=connection_name,
+            idempotency_key=idempotency_key,
+            run_at=run_at,
+            lane=lane,
+        )
+        try:
+            body = await self.backend.acall("submit_job", payload)
+        except ActionsError as exc:
+            error = await asyncio.to_thread(
+                self._tool_error, exc.code, exc.message, identifier, connection_name, exc.details
+            )
+            raise error from None
+        return JobView.model_validate(body["job"])
+
+    async def aget_job(self, job_id: str, *, wait: float = 0.0) -> JobView:
+        """``get_job`` without blocking the event loop: the long-poll suspends."""
+        return JobView.model_validate((await self.backend.acall("get_job", job_id, wait))["job"])
+
+    async def aexecute_tool(
+        self,
+        *,
+        identifier: str,
+        tool_name: str,
+        tool_input: dict[str, Any],
+        connection_name: str = HUBSPOT_CONNECTION,
+        timeout: float = DEFAULT_EXECUTE_TIMEOUT,  # noqa: ASYNC109 - as execute_tool: ToolError("timeout") names the job
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """``execute_tool`` for asyncio: other coroutines run while the job does."""
+        job = await self.asubmit_tool(
+            identifier=identifier,
+            tool_name=tool_name,
+            tool_input=tool_input,
+            connection_name=connection_name,
+            idempotency_key=idempotency_key,
+        )
+        deadline = time.monotonic() + timeout
+        while not job.status.is_terminal:
+            job = await self.aget_job(job.id, wait=_next_wait(job, deadline, timeout))
+        if job.status == JobStatus.SUCCEEDED:
+            return job.result
+        raise await asyncio.to_thread(self._job_error, job, identifier, connection_name)
+
+    def _job_error(self, job: JobView, identifier: str, connection_name: str) -> ToolError:
         error = job.error
         code = error.code if error else job.status.value
         message = error.message if error else f"job {job.status.value}"
         details = error.model_dump(exclude={"code", "message"}) if error else {}
         details["job_id"] = job.id
-        raise self._tool_error(code, message, identifier, connection_name, details)
+        return self._tool_error(code, message, identifier, connection_name, details)
 
     def _tool_error(
         self,
@@ -218,3 +272,40 @@ class Actions:
             except (ActionsError, HubSpotActionsError):
                 link = None
         return ToolError(code, message, retryable=retryable, reauth_link=link, **details)
+
+
+def _submit_payload(
+    *,
+    identifier: str,
+    tool_name: str,
+    tool_input: dict[str, Any],
+    connection_name: str,
+    idempotency_key: str | None,
+    run_at: datetime | None,
+    lane: Lane | str,
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "identifier": identifier,
+        "connection_name": connection_name,
+        "tool_name": tool_name,
+        "tool_input": tool_input,
+        "lane": Lane(lane).value,
+    }
+    if idempotency_key is not None:
+        payload["idempotency_key"] = idempotency_key
+    if run_at is not None:
+        payload["run_at"] = run_at.isoformat()
+    return payload
+
+
+def _next_wait(job: JobView, deadline: float, timeout: float) -> float:
+    """How long the next long-poll may wait; ``ToolError("timeout")`` once the time is up."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise ToolError(
+            "timeout",
+            f"job {job.id} did not finish within {timeout:g}s; it is still {job.status}",
+            retryable=True,
+            job_id=job.id,
+        )
+    return min(remaining, 30.0)
