@@ -17,6 +17,7 @@ from core.errors import ConfigurationError
 from core.settings import load_settings
 from producer.cli_accounts import register as register_account_commands
 from producer.cli_common import cli_settings
+from producer.cli_jobs import register as register_job_commands
 
 app = typer.Typer(
     name="hubspot-actions",
@@ -118,6 +119,7 @@ def db_upgrade() -> None:
 
 
 register_account_commands(app)
+register_job_commands(app)
 
 
 def main() -> None:

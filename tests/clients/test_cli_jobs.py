@@ -1,0 +1,89 @@
+"""The job commands of the CLI against a running API: tools list, submit, jobs show, bulk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from producer.cli import app
+from tests.support.stack import Stack
+from tests.support.tools_stack import connected, unique
+
+pytestmark = [pytest.mark.e2e, pytest.mark.services]
+
+
+@pytest.fixture
+def cli(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner pointed at the shared stack through the environment."""
+    monkeypatch.setenv("HUBSPOT_ACTIONS_URL", stack.base_url)
+    monkeypatch.setenv("HUBSPOT_ACTIONS_API_KEY", stack.api_key)
+    return CliRunner()
+
+
+def test_tools_list(cli: CliRunner) -> None:
+    """One line per tool, read or write; --json prints the catalog."""
+    listed = cli.invoke(app, ["tools", "list"])
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.strip().splitlines()
+    assert len(lines) == 11
+    assert lines[0].startswith("hubspot_contacts_search")
+    assert " read " in lines[0]
+    assert " write " in lines[1]
+    catalog = json.loads(cli.invoke(app, ["tools", "list", "--json"]).output)
+    assert {t["name"] for t in catalog} >= {"hubspot_deal_create", "hubspot_deals_search"}
+
+
+def test_submit_wait_and_show(stack: Stack, cli: CliRunner) -> None:
+    """submit --wait prints the finished job; jobs show prints it again; bad input exits 2."""
+    identifier, _ = connected(stack, "cli_submit")
+    email = f"{unique('cli')}@cli.example"
+    done = cli.invoke(
+        app,
+        [
+            "submit",
+            "hubspot_contact_create",
+            "--identifier",
+            identifier,
+            "--input",
+            json.dumps({"email": email}),
+            "--wait",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    job = json.loads(done.output)
+    assert job["status"] == "succeeded"
+    assert job["result"]["properties"]["email"] == email
+    shown = cli.invoke(app, ["jobs", "show", job["id"]])
+    assert json.loads(shown.output)["id"] == job["id"]
+    refused = cli.invoke(
+        app, ["submit", "hubspot_contact_create", "--identifier", identifier, "--input", "{}"]
+    )
+    assert refused.exit_code == 2
+    assert "invalid_tool_input" in refused.output
+    assert "email" in refused.output
+
+
+def test_bulk_submits_in_batches_and_summarises(
+    stack: Stack, cli: CliRunner, tmp_path: Path
+) -> None:
+    """bulk: 150 lines in two batches; refused lines are named; the rest run to the end."""
+    # Two users on two portals, so the jobs stay within each portal's rate budget (100 / 10 s).
+    users = [connected(stack, "cli_bulk")[0], connected(stack, "cli_bulk")[0]]
+    identifier = users[0]
+    lines = [
+        {"identifier": users[n % 2], "tool_name": "hubspot_contacts_list", "tool_input": {}}
+        for n in range(150)
+    ]
+    lines[4] = {"identifier": identifier, "tool_name": "hubspot_nope", "tool_input": {}}
+    lines[120] = {"identifier": "nobody_here", "tool_name": "hubspot_contacts_list"}
+    jobs_file = tmp_path / "jobs.jsonl"
+    jobs_file.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    result = cli.invoke(app, ["bulk", str(jobs_file)])
+    assert result.exit_code == 1, result.output  # some lines were refused
+    assert "submitted: 148, refused: 2" in result.output
+    assert "finished: 148 (succeeded: 148), unfinished: 0" in result.output
+    assert "refused unknown_tool: 1 (lines 5)" in result.output
+    assert "refused account_not_found: 1 (lines 121)" in result.output
