@@ -97,3 +97,15 @@ def test_rotated_refresh_tokens_are_stored_and_used_next_time(h: Harness) -> Non
     tokens = h.vault.load(acc)
     assert tokens is not None
     assert tokens.refresh_token.get_secret_value() in h.endpoint.valid
+
+
+def test_a_margin_longer_than_half_the_token_life_refreshes_at_half_life(h: Harness) -> None:
+    """Short-lived tokens (100 s) with a 300 s margin are not all due at once: half-life."""
+    acc = h.connect("u1")
+    h.endpoint.expires_in = 100
+    _make_due(h)
+    h.refresher.run_scheduled(acc, 1)
+    due = h.due(acc)
+    assert due is not None
+    expires = h.clock.time() + 100
+    assert expires - 50 - 5 <= due <= expires - 50
