@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schemas.accounts import HUBSPOT_CONNECTION, IDENTIFIER_PATTERN
 
@@ -55,6 +55,16 @@ class SubmitJob(BaseModel):
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=255)
     run_at: datetime | None = None
     lane: Lane = Lane.INTERACTIVE
+
+    @field_validator("run_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """ISO 8601 without an offset means UTC (DESIGN.md s6); stored and compared in UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class HistoryEntry(BaseModel):
