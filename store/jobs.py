@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, delete, func, literal, select, update
 
@@ -26,6 +27,8 @@ from store.types import UTCDateTime
 
 #: How long past its start (or ``run_at``) a job may keep retrying (DESIGN.md s7).
 JOB_DEADLINE = timedelta(hours=1)
+
+T = TypeVar("T")
 
 CANCELLED_ERROR = {"code": "cancelled", "message": "cancelled by request", "retryable": False}
 
@@ -179,9 +182,27 @@ class JobStore:
 
     def claim(self, job_id: str, *, owner: str, lease_seconds: float) -> JobRecord | None:
         """``queued`` -> ``running`` under a lease; None when another claim won (or not queued)."""
+        claimed = self.claim_with(
+            job_id, owner=owner, lease_seconds=lease_seconds, load=lambda conn, job: None
+        )
+        return None if claimed is None else claimed[0]
+
+    def claim_with(
+        self,
+        job_id: str,
+        *,
+        owner: str,
+        lease_seconds: float,
+        load: Callable[[Connection, JobRecord], T],
+    ) -> tuple[JobRecord, T] | None:
+        """``claim``, and ``load`` what the job needs (its account) in the same transaction.
+
+        One transaction instead of two on the worker's hot path: a connection checkout, a
+        BEGIN and a COMMIT fewer per job.
+        """
         now = self.clock.now()
         with self.db.write() as conn:
-            result = conn.execute(
+            row = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED.value)
                 .values(
@@ -193,9 +214,11 @@ class JobStore:
                     updated_at=now,
                 )
                 .returning(*jobs.c)
-            )
-            row = result.first()
-        return None if row is None else JobRecord.from_row(row)
+            ).first()
+            if row is None:
+                return None
+            job = JobRecord.from_row(row)
+            return job, load(conn, job)
 
     def renew_leases(self, job_ids: list[str], *, owner: str, lease_seconds: float) -> int:
         if not job_ids:

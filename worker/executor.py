@@ -75,6 +75,7 @@ class JobExecutor:
         mint_reauth_link: Callable[[str], str | None],
         owner: str,
         limiter: RateLimiter | None = None,
+        notify_done: Callable[[str], None] | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         clock: Clock | None = None,
     ) -> None:
@@ -89,21 +90,28 @@ class JobExecutor:
         self.mint_reauth_link = mint_reauth_link
         self.owner = owner
         self.limiter = limiter
+        self.notify_done = notify_done or (lambda job_id: publish_job_done(redis_client, [job_id]))
         self.lease_seconds = lease_seconds
         self.clock = clock or SystemClock()
 
     def run(self, job_id: str) -> None:
         """Run ``job_id`` if it is still queued (redelivered messages find it claimed: no-op)."""
-        job = self.jobs.claim(job_id, owner=self.owner, lease_seconds=self.lease_seconds)
-        if job is None:
+        claimed = self.jobs.claim_with(
+            job_id,
+            owner=self.owner,
+            lease_seconds=self.lease_seconds,
+            load=lambda conn, job: self.accounts.get_by_id(job.account_id, conn),
+        )
+        if claimed is None:
             log.debug("job.claim_skipped", job_id=job_id)
             return
+        job, account = claimed
         structlog.contextvars.bind_contextvars(job_id=job.id, tool=job.tool_name)
         started = time.perf_counter()
         try:
             with self.lease.hold(job.id):
                 try:
-                    outcome = self._attempt(job)
+                    outcome = self._attempt(job, account)
                 except StoreUnavailable:
                     raise  # the lease lapses and the sweep re-queues the job
                 except Exception as exc:
@@ -115,8 +123,8 @@ class JobExecutor:
 
     # -- the attempt ----------------------------------------------------------------------
 
-    def _attempt(self, job: JobRecord) -> _Outcome:
-        account = self._runnable_account(job)
+    def _attempt(self, job: JobRecord, account: AccountRecord | None) -> _Outcome:
+        account = self._runnable_account(job, account)
         tool = get_tool(job.tool_name)
         request = tool.build_request(parse_tool_input(tool.name, job.input))
         self._check_scopes(tool, account)
@@ -161,8 +169,9 @@ class JobExecutor:
         except redis.RedisError as exc:
             log.warning("ratelimit.unavailable", error=type(exc).__name__)
 
-    def _runnable_account(self, job: JobRecord) -> AccountRecord:
-        account = self.accounts.get_by_id(job.account_id)
+    @staticmethod
+    def _runnable_account(job: JobRecord, account: AccountRecord | None) -> AccountRecord:
+        """The account as read when the job was claimed, if it may run jobs now."""
         if account is None:
             raise AccountNotFound(f"no connected account for {job.identifier!r}")
         if not account.status.can_run_jobs:
@@ -268,7 +277,7 @@ class JobExecutor:
             duration_ms=round((time.perf_counter() - started) * 1000, 1),
             **kw,
         )
-        publish_job_done(self.redis, [job.id])
+        self.notify_done(job.id)
 
     def _reauth_link(self, account_id: str) -> str | None:
         try:

@@ -27,6 +27,7 @@ from worker.hubspot.client import HubSpotClient
 from worker.hubspot.oauth import OAuthClient
 from worker.lease import LeaseKeeper
 from worker.metrics import Counters
+from worker.notify_batch import DoneNotifier
 from worker.ratelimit import RateLimiter
 from worker.refresh import TokenRefresher
 from worker.refresh_backoff import RefreshBackoff
@@ -109,6 +110,11 @@ class WorkerRuntime:
             read_timeout=self.settings.hubspot_read_timeout_s,
             max_connections=max(16, self.settings.worker_threads * 2),
         )
+
+    @cached_property
+    def done_notifier(self) -> DoneNotifier:
+        """Job-finished notifications, published in batches off the job threads."""
+        return DoneNotifier(client=self.redis)
 
     @cached_property
     def limiter(self) -> RateLimiter:
@@ -208,12 +214,15 @@ class WorkerRuntime:
             mint_reauth_link=self.mint_reauth_link,
             owner=self.owner,
             limiter=self.limiter,
+            notify_done=self.done_notifier.notify,
             lease_seconds=self.settings.job_lease_seconds,
             clock=self.clock,
         )
 
     def close(self) -> None:
         self.lease.stop()
+        if "done_notifier" in self.__dict__:
+            self.done_notifier.close()
         if "hubspot" in self.__dict__:
             self.hubspot.close()
         if self.__dict__.get("oauth") is not None:
