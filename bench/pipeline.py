@@ -88,7 +88,7 @@ def pipeline_throughput(stack: BenchStack, n: int) -> float:
                     first_created = min(first_created or created, created)
                     last_finished = max(last_finished or finished, finished)
             if pending:
-                time.sleep(0.02)
+                time.sleep(0.25)  # results come from job timestamps; polling less leaves cores free
         assert first_created is not None
         assert last_finished is not None
         del started

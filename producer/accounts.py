@@ -141,9 +141,11 @@ class AccountService:
             )
             return None
 
-    def schedule_refresh(self, account_id: str, expires_at_ts: float) -> None:
+    def schedule_refresh(self, account_id: str, expires_at_ts: float, lifetime_s: float) -> None:
         due = refresh_due_at(
-            expires_at_ts, margin_s=float(self.ctx.settings.token_refresh_margin_seconds)
+            expires_at_ts,
+            margin_s=float(self.ctx.settings.token_refresh_margin_seconds),
+            lifetime_s=lifetime_s,
         )
         try:
             self.ctx.refresh_schedule.add(account_id, due)

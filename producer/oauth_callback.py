@@ -143,7 +143,9 @@ def complete_authorization(
             granted_scopes=grant.scopes,
             token_expires_at=expires_at,
         )
-    accounts.schedule_refresh(consumed.account_id, expires_at.timestamp())
+    accounts.schedule_refresh(
+        consumed.account_id, expires_at.timestamp(), lifetime_s=float(grant.expires_in)
+    )
     record = ctx.accounts.get_by_id(consumed.account_id)
     assert record is not None
     log.info("oauth.connected", account_id=record.id, hub_id=grant.hub_id)

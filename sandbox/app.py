@@ -45,6 +45,9 @@ class SandboxApp:
         correlation_id = str(uuid.uuid4())
         matched = self.router.match(method, path)
         route = matched[0] if matched is not None else None
+        # The body is read before any fault's latency, as a real server has it by then: a client
+        # that times out during the delay must still have its request applied in full.
+        body = b"" if method in _BODYLESS and not _has_body(scope) else await read_body(receive)
         fault = None
         if self.sandbox.faults.active and (route is None or not route.control):
             fault = self.sandbox.faults.pick(method, path)
@@ -52,7 +55,6 @@ class SandboxApp:
                 fault, route, scope, send, correlation_id
             ):
                 return
-        body = b"" if method in _BODYLESS and not _has_body(scope) else await read_body(receive)
         request = Request(
             method=method,
             path=path,

@@ -37,7 +37,10 @@ def recover_contact_create(
     job: JobRecord, conflict: HubSpotConflict, *, hubspot: HubSpotClient, access_token: str
 ) -> HubSpotResponse:
     """The contact this job created, read back; re-raises ``conflict`` when it is not ours."""
-    earlier_unknown = any(h.get("outcome") == "outcome_unknown" for h in job.history)
+    # A lapsed lease is an unknown outcome too: the killed worker may have created the contact.
+    earlier_unknown = any(
+        h.get("outcome") in ("outcome_unknown", "lease_lapsed") for h in job.history
+    )
     if not conflict.existing_id or not earlier_unknown:
         raise conflict
     properties = ",".join(sorted(job.input))

@@ -103,10 +103,9 @@ class RefreshOutcomes:
             if current is None:
                 raise CredentialsUnreadable(f"account {account_id} has no stored tokens")
             return current
-        # A margin longer than half the token's life would make every new token due at once
-        # (a refresh storm): such tokens are refreshed at half-life instead.
-        margin = min(self.margin_s, grant.expires_in / 2)
-        due = refresh_due_at(expires_at.timestamp(), margin_s=margin)
+        due = refresh_due_at(
+            expires_at.timestamp(), margin_s=self.margin_s, lifetime_s=grant.expires_in
+        )
         self._quietly(lambda: self.schedule.add(account_id, due))
         self._quietly(lambda: self.backoff.clear(account_id))
         self.count("ok", trigger)

@@ -125,7 +125,8 @@ class RetryPolicy:
             return Wait(delay_s=exc.delay_s, kind=WaitKind.THROTTLED)
         if isinstance(exc, AccountUnavailable | MissingScopes | HubSpotMissingScopes):
             return Fail(_error(exc), needs_reauth_link=True)
-        if isinstance(exc, RefreshTokenRejected):
+        if isinstance(exc, RefreshTokenRejected | CredentialsUnreadable):
+            # Unreadable tokens are repaired by authorizing again: give the user the link.
             return Fail(_error(exc), needs_reauth_link=True)
         if isinstance(exc, HubSpotRateLimited):
             return self._rate_limited(exc, state, now)

@@ -69,9 +69,19 @@ class Schedule:
 
 
 def refresh_due_at(
-    expires_at: float, *, margin_s: float, rng: random.Random | None = None
+    expires_at: float,
+    *,
+    margin_s: float,
+    lifetime_s: float | None = None,
+    rng: random.Random | None = None,
 ) -> float:
     """When to refresh a token expiring at ``expires_at``: the margin ahead, minus a jitter of at
-    most min(30 s, 10% of the margin) so tokens issued together are not all refreshed together."""
+    most min(30 s, 10% of the margin) so tokens issued together are not all refreshed together.
+
+    A token living less than twice the margin (``lifetime_s``, when known) is refreshed at
+    half-life instead: otherwise every new token would be due the moment it is issued.
+    """
+    if lifetime_s is not None:
+        margin_s = min(margin_s, lifetime_s / 2)
     jitter_cap = min(30.0, margin_s * 0.1)
     return expires_at - margin_s - (rng or random).uniform(0, jitter_cap)

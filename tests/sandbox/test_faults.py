@@ -60,6 +60,24 @@ def test_latency_alone_delays_the_normal_answer(crm: Crm) -> None:
     assert response.status_code == 201
 
 
+def test_client_timing_out_during_latency_still_gets_its_request_applied(crm: Crm) -> None:
+    """A client that gives up during the delay has its full request applied, as on HubSpot."""
+    crm.server.control.add_fault(CONTACTS, method="POST", latency_ms=400, count=1)
+    with pytest.raises(httpx.ReadTimeout):
+        crm.call(
+            "POST",
+            CONTACTS,
+            json={"properties": {"email": "late@x.io", "firstname": "Late"}},
+            timeout=0.1,
+        )
+    deadline = time.monotonic() + 5
+    while "late@x.io" not in _emails(crm) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    results = crm.call("GET", CONTACTS, params={"properties": "email,firstname"}).json()
+    (late,) = [r for r in results["results"] if r["properties"]["email"] == "late@x.io"]
+    assert late["properties"]["firstname"] == "Late"
+
+
 def test_faults_without_count_last_until_cleared(crm: Crm) -> None:
     """A fault without count keeps firing until ``DELETE /_sandbox/faults``."""
     crm.server.control.add_fault("/crm/v3/objects/deals", status=500)

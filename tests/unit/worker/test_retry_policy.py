@@ -48,12 +48,13 @@ def policy() -> RetryPolicy:
         (MissingScopes("no"), "missing_scopes"),
         (HubSpotMissingScopes("no", status_code=403), "missing_scopes"),
         (RefreshTokenRejected("bad", status_code=400), "account_revoked"),
+        (CredentialsUnreadable("bad"), "credentials_unreadable"),
     ],
 )
 def test_account_problems_fail_at_once_with_a_link(
     policy: RetryPolicy, exc: Exception, code: str
 ) -> None:
-    """Account and scope problems fail without retry and ask for a re-authorization link."""
+    """Account, scope and credential problems fail without retry and ask for a fresh link."""
     decision = policy.decide(exc, state(), NOW)
     assert isinstance(decision, Fail)
     assert decision.error["code"] == code
@@ -131,12 +132,11 @@ def test_unknown_outcome_depends_on_the_tool(policy: RetryPolicy) -> None:
         (HubSpotUnauthorized("401", status_code=401), "hubspot_unauthorized"),
         (HubSpotRequestError("400", status_code=400, error_code="INVALID_OPTION"), "hubspot_error"),
         (HubSpotConflict("409", status_code=409, existing_id="12"), "hubspot_error"),
-        (CredentialsUnreadable("bad"), "credentials_unreadable"),
         (ValueError("bug"), "internal_error"),
     ],
 )
 def test_other_failures_fail_without_retry(policy: RetryPolicy, exc: Exception, code: str) -> None:
-    """Client errors, a second 401, unreadable credentials and bugs fail at once."""
+    """Client errors, a second 401 and bugs fail at once, with no link to offer."""
     decision = policy.decide(exc, state(), NOW)
     assert isinstance(decision, Fail)
     assert decision.error["code"] == code
