@@ -139,16 +139,10 @@ def keys_generate(
 
 
 def _vault(settings: Settings, db: Database) -> TokenVault:
-    from store.keyring import load_keyring
+    from store.keyring import keyring_from_settings
     from store.vault import TokenVault
 
-    configured = settings.token_encryption_keys
-    keyring = load_keyring(
-        configured=configured.get_secret_value() if configured else None,
-        key_file=settings.token_key_file,
-        production=settings.is_production,
-    )
-    return TokenVault(db=db, keyring=keyring)
+    return TokenVault(db=db, keyring=keyring_from_settings(settings))
 
 
 # -- connections ----------------------------------------------------------------------------

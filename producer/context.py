@@ -15,7 +15,7 @@ from store.accounts import AccountStore
 from store.api_keys import ApiKeyStore
 from store.db import Database
 from store.jobs import JobStore
-from store.keyring import load_keyring
+from store.keyring import keyring_from_settings
 from store.oauth_states import OAuthStateStore
 from store.vault import TokenVault
 from worker.broker import Broker, build_broker
@@ -72,12 +72,7 @@ class ProducerContext:
 
     @cached_property
     def vault(self) -> TokenVault:
-        configured = self.settings.token_encryption_keys
-        keyring = load_keyring(
-            configured=configured.get_secret_value() if configured else None,
-            key_file=self.settings.token_key_file,
-            production=self.settings.is_production,
-        )
+        keyring = keyring_from_settings(self.settings)
         return TokenVault(db=self.db, keyring=keyring, clock=self.clock)
 
     @cached_property

@@ -13,7 +13,7 @@ from pathlib import Path
 from core.settings import DEFAULT_STATE_DIR, Settings
 from store.api_keys import ApiKeyStore, generate_key
 from store.db import Database
-from store.keyring import load_keyring
+from store.keyring import keyring_from_settings
 from store.migrate import upgrade
 
 #: Where ``run`` keeps the local API key it prints (local mode only).
@@ -28,12 +28,7 @@ def prepare_database(settings: Settings) -> Database:
 
 def prepare_keyring(settings: Settings) -> None:
     """Fail early on bad keys; in local mode, create the key file once."""
-    configured = settings.token_encryption_keys
-    load_keyring(
-        configured=configured.get_secret_value() if configured else None,
-        key_file=settings.token_key_file,
-        production=settings.is_production,
-    )
+    keyring_from_settings(settings)
 
 
 def ensure_bootstrap_key(settings: Settings, db: Database, *, local_fallback: bool) -> str | None:

@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.logging import get_logger
+from core.settings import Settings
 from store.errors import CredentialsUnreadable, KeyringError
 
 log = get_logger(__name__)
@@ -157,3 +158,13 @@ def _create_key_file(key_file: Path) -> bool:
     finally:
         tmp.unlink(missing_ok=True)
     return True
+
+
+def keyring_from_settings(settings: Settings) -> Keyring:
+    """The keyring every process uses: ``TOKEN_ENCRYPTION_KEYS``, else the local key file."""
+    configured = settings.token_encryption_keys
+    return load_keyring(
+        configured=configured.get_secret_value() if configured else None,
+        key_file=settings.token_key_file,
+        production=settings.is_production,
+    )

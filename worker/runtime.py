@@ -16,7 +16,7 @@ from schemas.connection import Connection
 from store.accounts import AccountStore
 from store.db import Database
 from store.jobs import JobStore
-from store.keyring import load_keyring
+from store.keyring import keyring_from_settings
 from store.links import mint_authorization_link
 from store.oauth_states import OAuthStateStore
 from store.vault import TokenVault
@@ -79,15 +79,7 @@ class WorkerRuntime:
 
     @cached_property
     def vault(self) -> TokenVault:
-        keyring = load_keyring(
-            configured=(
-                self.settings.token_encryption_keys.get_secret_value()
-                if self.settings.token_encryption_keys
-                else None
-            ),
-            key_file=self.settings.token_key_file,
-            production=self.settings.is_production,
-        )
+        keyring = keyring_from_settings(self.settings)
         return TokenVault(db=self.db, keyring=keyring, clock=self.clock)
 
     @cached_property
