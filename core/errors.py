@@ -44,6 +44,7 @@ class HubSpotActionsError(Exception):
         """The ``{"code", "message", ...}`` body of an API error or a job error."""
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         body.update({k: v for k, v in self.details.items() if v is not None})
+        body.setdefault("retryable", self.retryable)
         return body
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.errors import ServiceUnavailable
+
 #: How long a verification result is trusted.
 CACHE_TTL_S = 5.0
 
@@ -39,8 +41,14 @@ class ApiKeyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _under(scope["path"], self.prefix):
             key = _bearer(scope)
-            if key is None or not await self._valid(key):
-                await _deny(send)
+            try:
+                valid = key is not None and await self._valid(key)
+            except ServiceUnavailable as exc:
+                # The key cannot be checked (database down): say so, retryably, not 500.
+                await _respond(send, 503, _unavailable(exc))
+                return
+            if not valid:
+                await _respond(send, 401, _UNAUTHORIZED, www_authenticate=True)
                 return
         await self.app(scope, receive, send)
 
@@ -70,16 +78,22 @@ def _bearer(scope: Scope) -> str | None:
     return None
 
 
-async def _deny(send: Callable[[Any], Awaitable[None]]) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"www-authenticate", b'Bearer realm="hubspot-actions"'),
-                (b"content-length", str(len(_UNAUTHORIZED)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": _UNAUTHORIZED})
+def _unavailable(exc: ServiceUnavailable) -> bytes:
+    return json.dumps({"error": exc.to_dict()}).encode()
+
+
+async def _respond(
+    send: Callable[[Any], Awaitable[None]],
+    status: int,
+    body: bytes,
+    *,
+    www_authenticate: bool = False,
+) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if www_authenticate:
+        headers.append((b"www-authenticate", b'Bearer realm="hubspot-actions"'))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,82 @@
+"""An answer over the 2 MiB result limit fails the job instead of bloating the store."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import fakeredis
+import httpx
+
+from schemas.jobs import JobStatus
+from schemas.tools import all_required_scopes
+from store.accounts import AccountStore
+from store.db import Database
+from store.jobs import JobStore, NewJob
+from store.keyring import Keyring, generate_key_spec
+from store.vault import TokenVault
+from worker.executor import JobExecutor
+from worker.hubspot.client import HubSpotClient
+from worker.lease import LeaseKeeper
+from worker.retry_policy import RetryPolicy
+from worker.schedule import JOB_SCHEDULE, Schedule
+from worker.tokens import TokenProvider
+
+
+def test_oversized_result_fails_result_too_large(db: Database) -> None:
+    """A 3 MB list answer: the job fails result_too_large and nothing of it is stored."""
+    accounts = AccountStore(db=db)
+    account = accounts.get_or_create(connection_name="hubspot", identifier="big")
+    vault = TokenVault(db=db, keyring=Keyring.parse(generate_key_spec()))
+    expires = datetime.now(UTC) + timedelta(hours=1)
+    with db.write() as conn:
+        vault.put(conn, account_id=account.id, access="a", refresh="r", expires_at=expires)
+        accounts.activate(
+            conn,
+            account_id=account.id,
+            hub_id=7,
+            granted_scopes=("oauth", *all_required_scopes()),
+            token_expires_at=expires,
+        )
+    jobs = JobStore(db=db)
+    job, _ = jobs.create(
+        NewJob(
+            account_id=account.id,
+            connection_name="hubspot",
+            identifier="big",
+            tool_name="hubspot_contacts_list",
+            input={"limit": 100},
+        )
+    )
+    huge = {"results": [{"id": str(i), "properties": {"x": "y" * 30_000}} for i in range(100)]}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=json.dumps(huge).encode())
+
+    client = fakeredis.FakeRedis()
+    hubspot = HubSpotClient(
+        api_base="https://api.hubapi.com",
+        connect_timeout=1,
+        read_timeout=5,
+        transport=httpx.MockTransport(answer),
+    )
+    executor = JobExecutor(
+        jobs=jobs,
+        accounts=accounts,
+        tokens=TokenProvider(vault=vault, refresher=None),
+        hubspot=hubspot,
+        policy=RetryPolicy(),
+        job_schedule=Schedule(client=client, key=JOB_SCHEDULE),
+        redis_client=client,
+        lease=LeaseKeeper(jobs=jobs, owner="w1", lease_seconds=30),
+        mint_reauth_link=lambda _: None,
+        owner="w1",
+    )
+    executor.run(job.id)
+    done = jobs.get(job.id)
+    assert done is not None
+    assert done.status is JobStatus.FAILED
+    assert done.error is not None
+    assert done.error["code"] == "result_too_large"
+    assert done.result is None
+    hubspot.close()
