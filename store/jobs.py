@@ -22,7 +22,7 @@ from core.ids import new_id
 from schemas.jobs import JobStatus, Lane
 from store.db import Database
 from store.models import jobs
-from store.sql import insert_ignoring_conflicts
+from store.sql import insert_returning_row
 from store.types import UTCDateTime
 
 #: How long past its start (or ``run_at``) a job may keep retrying (DESIGN.md s7).
@@ -139,8 +139,9 @@ class JobStore:
             "due_at": new.run_at if later else None,
             "deadline_at": max(now, new.run_at or now) + JOB_DEADLINE,
         }
-        if insert_ignoring_conflicts(conn, jobs, values):
-            return JobRecord.from_row(_row(conn, new.id)), True
+        inserted = insert_returning_row(conn, jobs, values)
+        if inserted is not None:
+            return JobRecord.from_row(inserted), True
         existing = conn.execute(
             select(jobs).where(
                 jobs.c.connection_name == new.connection_name,
@@ -199,9 +200,16 @@ class JobStore:
 
         One transaction instead of two on the worker's hot path: a connection checkout, a
         BEGIN and a COMMIT fewer per job.
+
+        On PostgreSQL the claim commits without waiting for its WAL flush: losing a claim in a
+        server crash is recovered like a killed worker (the job is queued again and re-run),
+        and the crash would cost that re-run anyway, since the job's outcome could not have
+        been recorded either. The outcome itself (``finish``) is always flushed.
         """
         now = self.clock.now()
         with self.db.write() as conn:
+            if not self.db.is_sqlite:
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             row = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED.value)
@@ -441,7 +449,3 @@ class JobStore:
         with self.db.write() as conn:
             ids = select(jobs.c.id).where(jobs.c.finished_at < before).limit(limit)
             return conn.execute(delete(jobs).where(jobs.c.id.in_(ids.scalar_subquery()))).rowcount
-
-
-def _row(conn: Connection, job_id: str) -> Row[Any]:
-    return conn.execute(select(jobs).where(jobs.c.id == job_id)).one()

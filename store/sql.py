@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table
+from sqlalchemy import Connection, Insert, Row, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -15,10 +15,16 @@ def insert_ignoring_conflicts(conn: Connection, table: Table, values: dict[str, 
     transaction usable, so the caller can read the row that won. Whether a row went in is read
     from ``RETURNING`` (psycopg reports no rowcount for this statement).
     """
-    stmt: Insert
-    if conn.dialect.name == "postgresql":
-        stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     key = next(iter(table.primary_key.columns))
-    return conn.execute(stmt.returning(key)).first() is not None
+    return conn.execute(_insert(conn, table, values).returning(key)).first() is not None
+
+
+def insert_returning_row(conn: Connection, table: Table, values: dict[str, Any]) -> Row[Any] | None:
+    """The same, answering the new row itself (None on a conflict): no read-back query."""
+    return conn.execute(_insert(conn, table, values).returning(*table.c)).first()
+
+
+def _insert(conn: Connection, table: Table, values: dict[str, Any]) -> Insert:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    return sqlite.insert(table).values(**values).on_conflict_do_nothing()
