@@ -8,33 +8,22 @@ import uuid
 from dataclasses import dataclass
 from functools import cached_property
 
-import redis
-
-from core.clock import SystemClock
 from core.settings import Settings
-from schemas.connection import Connection
-from store.accounts import AccountStore
-from store.db import Database
-from store.jobs import JobStore
-from store.keyring import keyring_from_settings
 from store.links import mint_authorization_link
-from store.oauth_states import OAuthStateStore
-from store.vault import TokenVault
 from worker.broker import Broker, build_broker
-from worker.dispatch import Dispatcher
 from worker.executor import JobExecutor
 from worker.hubspot.client import HubSpotClient
 from worker.hubspot.oauth import OAuthClient
 from worker.lease import LeaseKeeper
 from worker.metrics import Counters
 from worker.notify_batch import DoneNotifier
+from worker.parts import ProcessParts
 from worker.ratelimit import RateLimiter
 from worker.refresh import TokenRefresher
 from worker.refresh_backoff import RefreshBackoff
 from worker.refresh_lock import RefreshLock
 from worker.refresh_outcomes import RefreshOutcomes
 from worker.retry_policy import RetryPolicy
-from worker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE, Schedule
 from worker.tokens import Refresher, TokenProvider, inline_margin
 
 
@@ -44,55 +33,12 @@ def worker_identity() -> str:
 
 
 @dataclass
-class WorkerRuntime:
+class WorkerRuntime(ProcessParts):
     settings: Settings
     broker: Broker
 
-    @cached_property
-    def clock(self) -> SystemClock:
-        return SystemClock()
-
-    @cached_property
-    def db(self) -> Database:
-        return Database(self.settings.database_url, pool_size=self.settings.worker_threads + 2)
-
-    @cached_property
-    def redis(self) -> redis.Redis:
-        client: redis.Redis = self.broker.client
-        return client
-
-    @cached_property
-    def connection(self) -> Connection:
-        return Connection.from_settings(self.settings)
-
-    @cached_property
-    def jobs(self) -> JobStore:
-        return JobStore(db=self.db, clock=self.clock)
-
-    @cached_property
-    def accounts(self) -> AccountStore:
-        return AccountStore(db=self.db, clock=self.clock)
-
-    @cached_property
-    def states(self) -> OAuthStateStore:
-        return OAuthStateStore(db=self.db, clock=self.clock)
-
-    @cached_property
-    def vault(self) -> TokenVault:
-        keyring = keyring_from_settings(self.settings)
-        return TokenVault(db=self.db, keyring=keyring, clock=self.clock)
-
-    @cached_property
-    def dispatcher(self) -> Dispatcher:
-        return Dispatcher(broker=self.broker)
-
-    @cached_property
-    def job_schedule(self) -> Schedule:
-        return Schedule(client=self.redis, key=JOB_SCHEDULE)
-
-    @cached_property
-    def refresh_schedule(self) -> Schedule:
-        return Schedule(client=self.redis, key=REFRESH_SCHEDULE)
+    def db_pool_size(self) -> int:
+        return self.settings.worker_threads + 2
 
     @cached_property
     def hubspot(self) -> HubSpotClient:
@@ -119,17 +65,7 @@ class WorkerRuntime:
 
     @cached_property
     def oauth(self) -> OAuthClient | None:
-        """HubSpot's token endpoints with the operator's app; None without app credentials."""
-        settings = self.settings
-        if not (settings.hubspot_client_id and settings.hubspot_client_secret):
-            return None
-        return OAuthClient(
-            api_base=settings.hubspot_api_base,
-            client_id=settings.hubspot_client_id,
-            client_secret=settings.hubspot_client_secret,
-            connect_timeout=settings.hubspot_connect_timeout_s,
-            read_timeout=settings.hubspot_read_timeout_s,
-        )
+        return self.oauth_client()
 
     @cached_property
     def counters(self) -> Counters:
@@ -217,10 +153,7 @@ class WorkerRuntime:
             self.done_notifier.close()
         if "hubspot" in self.__dict__:
             self.hubspot.close()
-        if self.__dict__.get("oauth") is not None:
-            self.__dict__["oauth"].close()
-        if "db" in self.__dict__:
-            self.db.dispose()
+        self.close_parts()
 
 
 def build_runtime(settings: Settings) -> WorkerRuntime:
