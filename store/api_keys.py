@@ -113,14 +113,6 @@ class ApiKeyStore:
                 == 1
             )
 
-    def touch(self, key_id: str) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                update(api_keys)
-                .where(api_keys.c.id == key_id)
-                .values(last_used_at=self.clock.now())
-            )
-
     def _note_use(self, key_id: str, now: datetime) -> None:
         """Best effort: a database too busy to note the time must not refuse a valid key."""
         try:

@@ -174,11 +174,6 @@ class JobStore:
         by_id = {r.id: JobRecord.from_row(r) for r in rows}
         return [by_id[i] for i in job_ids if i in by_id]
 
-    def statuses(self, job_ids: list[str]) -> dict[str, JobStatus]:
-        with self.db.read() as conn:
-            rows = conn.execute(select(jobs.c.id, jobs.c.status).where(jobs.c.id.in_(job_ids)))
-            return {r.id: JobStatus(r.status) for r in rows}
-
     # -- the worker's transitions ---------------------------------------------------------
 
     def claim(self, job_id: str, *, owner: str, lease_seconds: float) -> JobRecord | None:

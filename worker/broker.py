@@ -120,11 +120,6 @@ class Broker(RedisBroker):
         for message in messages:
             self.emit_after("enqueue", message, None)
 
-    def has_message(self, queue_name: str, redis_message_id: str) -> bool:
-        """Whether a message is waiting or in flight (not yet acked) on ``queue_name``."""
-        key = f"{self.namespace}:{queue_name}.msgs"
-        return bool(self.client.hexists(key, redis_message_id))
-
     def messages_present(self, queue_name: str, redis_message_ids: list[str]) -> list[bool]:
         key = f"{self.namespace}:{queue_name}.msgs"
         pipe = self.client.pipeline(transaction=False)

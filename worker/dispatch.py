@@ -60,10 +60,6 @@ def job_ref(job: JobRecord) -> JobRef:
     return JobRef(id=job.id, lane=job.lane, generation=len(job.history))
 
 
-def queue_for_lane(lane: Lane) -> str:
-    return _LANE_ROUTES[lane][0]
-
-
 class Dispatcher:
     """Sends job and refresh messages, then wakes idle consumers."""
 

@@ -63,10 +63,6 @@ class Schedule:
     def size(self) -> int:
         return int(self.client.zcard(self.key))
 
-    def oldest_due(self) -> float | None:
-        first = self.client.zrange(self.key, 0, 0, withscores=True)
-        return float(first[0][1]) if first else None
-
 
 def refresh_due_at(
     expires_at: float,
