@@ -251,30 +251,17 @@ class JobStore:
         """Record a terminal outcome; False if this worker no longer holds the job's lease."""
         assert status.is_terminal
         now = self.clock.now()
-        with self.db.write() as conn:
-            return (
-                conn.execute(
-                    update(jobs)
-                    .where(
-                        jobs.c.id == job.id,
-                        jobs.c.status == JobStatus.RUNNING.value,
-                        jobs.c.lease_owner == job.lease_owner,
-                    )
-                    .values(
-                        status=status.value,
-                        result=result,
-                        error=error,
-                        history=history,
-                        attempts=attempts,
-                        finished_at=now,
-                        lease_owner=None,
-                        lease_expires_at=None,
-                        due_at=None,
-                        updated_at=now,
-                    )
-                ).rowcount
-                == 1
-            )
+        return self._leave_running(
+            job,
+            status=status.value,
+            result=result,
+            error=error,
+            history=history,
+            attempts=attempts,
+            finished_at=now,
+            due_at=None,
+            updated_at=now,
+        )
 
     def defer(
         self,
@@ -286,29 +273,29 @@ class JobStore:
         rate_waits: int,
     ) -> bool:
         """``running`` -> ``retrying`` until ``due_at`` (the scheduler re-queues it then)."""
-        now = self.clock.now()
+        return self._leave_running(
+            job,
+            status=JobStatus.RETRYING.value,
+            due_at=due_at,
+            history=history,
+            attempts=attempts,
+            rate_waits=rate_waits,
+            updated_at=self.clock.now(),
+        )
+
+    def _leave_running(self, job: JobRecord, **values: Any) -> bool:
+        """Move a running job on, only for the worker holding its lease (and release the lease)."""
         with self.db.write() as conn:
-            return (
-                conn.execute(
-                    update(jobs)
-                    .where(
-                        jobs.c.id == job.id,
-                        jobs.c.status == JobStatus.RUNNING.value,
-                        jobs.c.lease_owner == job.lease_owner,
-                    )
-                    .values(
-                        status=JobStatus.RETRYING.value,
-                        due_at=due_at,
-                        history=history,
-                        attempts=attempts,
-                        rate_waits=rate_waits,
-                        lease_owner=None,
-                        lease_expires_at=None,
-                        updated_at=now,
-                    )
-                ).rowcount
-                == 1
+            result = conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == job.id,
+                    jobs.c.status == JobStatus.RUNNING.value,
+                    jobs.c.lease_owner == job.lease_owner,
+                )
+                .values(lease_owner=None, lease_expires_at=None, **values)
             )
+            return result.rowcount == 1
 
     # -- the scheduler's transitions ------------------------------------------------------
 
