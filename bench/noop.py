@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.noop [--jobs 4000] [--processes 2] [--threads 8]
 
-Same broker (``worker.broker.build_broker``: wake-ups, caller-chosen message ids), same worker
+Same broker (``broker.redis_broker.build_broker``: wake-ups, caller-chosen message ids), same worker
 settings (processes x threads, worker timeout) and same batched enqueue as the pipeline, on a
 private Redis; the actor returns at once. ``bench.pipeline``'s 0 ms throughput divided by this is
 the share of the queue's own ceiling the pipeline reaches with a real job (claim, account, token,
@@ -21,9 +21,9 @@ from typing import Any
 
 from dramatiq import Message, Worker
 
+from broker.redis_broker import WORKER_TIMEOUT_MS, build_broker
+from broker.wakeup import publish_wakeup
 from tests.support.redis_server import PrivateRedis
-from worker.broker import WORKER_TIMEOUT_MS, build_broker
-from worker.wakeup import publish_wakeup
 
 QUEUE = "noop"
 ACTOR = "noop"

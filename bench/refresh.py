@@ -33,9 +33,9 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from broker.schedule import REFRESH_SCHEDULE
 from store.models import tokens
 from tests.support.refresh_stack import LIST_INPUT, LIST_TOOL, RefreshStack, refresh_stack
-from worker.schedule import REFRESH_SCHEDULE
 
 
 def connect_all(rs: RefreshStack, prefix: str, n: int) -> list[dict[str, Any]]:

@@ -24,9 +24,9 @@ from typing import Any
 
 import redis
 
+from broker.schedule import REFRESH_SCHEDULE, Schedule
 from core.ids import new_id
 from tests.support.redis_server import PrivateRedis
-from worker.schedule import REFRESH_SCHEDULE, Schedule
 
 #: How far ahead the scheduled accounts are spread (one token lifetime).
 SPREAD_S = 1800.0

@@ -8,15 +8,15 @@ from urllib.parse import urlsplit
 import redis
 from pydantic import ValidationError
 
+from broker.schedule import refresh_due_at
 from core.errors import AccountNotFound, ConfigurationError, ConnectionNotFound, InvalidRequest
 from core.logging import get_logger
+from hubspot_client.errors import HubSpotError
 from schemas.accounts import AccountKey, AccountStatus, ConnectedAccountView
 from store.accounts import AccountRecord
 from store.errors import CredentialsUnreadable
 from store.links import AuthorizationLink, mint_authorization_link
 from store.vault import TokenSet
-from worker.hubspot.errors import HubSpotError
-from worker.schedule import refresh_due_at
 
 if TYPE_CHECKING:
     from producer.context import ProducerContext

@@ -135,10 +135,10 @@ class InProcessBackend:
 
     @classmethod
     def from_env(cls) -> InProcessBackend:
+        from broker.redis_broker import redis_client
         from core.settings import load_settings
         from producer.services import Services
         from producer.waiting import ThreadedJobWaiter
-        from worker.broker import redis_client
 
         services = Services.from_settings(load_settings())
         url = services.ctx.settings.require_redis_url("Actions.from_env()")

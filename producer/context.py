@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from broker.parts import ProcessParts
+from broker.redis_broker import Broker, build_broker
 from core.errors import ConfigurationError
 from core.settings import Settings
+from hubspot_client.oauth import OAuthClient
 from store.api_keys import ApiKeyStore
-from worker.broker import Broker, build_broker
-from worker.hubspot.oauth import OAuthClient
-from worker.parts import ProcessParts
 
 
 @dataclass

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import redis
 from pydantic import ValidationError
 
+from broker.dispatch import job_ref
+from broker.notify import publish_job_done
 from core.errors import (
     AccountNotFound,
     HubSpotActionsError,
@@ -29,8 +31,6 @@ from schemas.jobs import MAX_TOOL_INPUT_BYTES, JobStatus, SubmitJob
 from schemas.tools import canonical_input, get_tool, parse_tool_input
 from store.accounts import AccountRecord
 from store.jobs import JobRecord, NewJob
-from worker.dispatch import job_ref
-from worker.notify import publish_job_done
 
 if TYPE_CHECKING:
     from producer.accounts import AccountService

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 
 from core.errors import HubSpotActionsError
 from core.logging import get_logger
+from hubspot_client.errors import AuthCodeRejected, HubSpotError, OAuthUnavailable
+from hubspot_client.oauth import TokenGrant
 from schemas.connection import SCOPE_MATCH_RULE
 from store.accounts import AccountRecord
 from store.oauth_states import ConsumedState, StateRejected
-from worker.hubspot.errors import AuthCodeRejected, HubSpotError, OAuthUnavailable
-from worker.hubspot.oauth import TokenGrant
 
 if TYPE_CHECKING:
     from producer.accounts import AccountService

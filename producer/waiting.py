@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import redis
 
+from broker.notify import JOB_DONE_CHANNEL
 from core.logging import get_logger
-from worker.notify import JOB_DONE_CHANNEL
 
 log = get_logger(__name__)
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import dramatiq
 
-from worker.broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH
-from worker.dispatch import ACTOR_EXECUTE, ACTOR_EXECUTE_BULK, ACTOR_REFRESH
+from broker.dispatch import ACTOR_EXECUTE, ACTOR_EXECUTE_BULK, ACTOR_REFRESH
+from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH
 from worker.runtime import WorkerRuntime
 
 #: Lower runs first when a worker has a choice: refreshes, then interactive, then bulk.

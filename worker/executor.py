@@ -24,25 +24,25 @@ from typing import Any
 import redis
 import structlog
 
+from broker.notify import publish_job_done
+from broker.schedule import Schedule
 from core.clock import Clock, SystemClock
 from core.errors import AccountNotFound, MissingScopes
 from core.logging import get_logger
+from hubspot_client.client import HubSpotClient
+from hubspot_client.errors import HubSpotConflict, HubSpotError, HubSpotUnauthorized
+from hubspot_client.responses import HubSpotResponse
 from schemas.accounts import unavailable_error
 from schemas.jobs import MAX_RESULT_BYTES, JobStatus
 from schemas.tools import HubSpotRequest, ToolSpec, get_tool, parse_tool_input
 from store.accounts import AccountRecord, AccountStore
 from store.errors import StoreUnavailable
 from store.jobs import JobRecord, JobStore
-from worker.hubspot.client import HubSpotClient
-from worker.hubspot.errors import HubSpotConflict, HubSpotError, HubSpotUnauthorized
-from worker.hubspot.responses import HubSpotResponse
 from worker.lease import LeaseKeeper
-from worker.notify import publish_job_done
 from worker.ratelimit import RateLimiter
 from worker.recovery import CONTACT_CREATE, recover_contact_create
+from worker.refresh.tokens import TokenProvider
 from worker.retry_policy import AttemptState, Fail, RetryPolicy, Wait, WaitKind
-from worker.schedule import Schedule
-from worker.tokens import TokenProvider
 
 log = get_logger(__name__)
 

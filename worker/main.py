@@ -19,10 +19,10 @@ from types import FrameType
 
 from dramatiq import Worker
 
+from broker.redis_broker import ALL_QUEUES, WORKER_TIMEOUT_MS
 from core.logging import configure_logging, get_logger
 from core.settings import Settings
 from worker.actors import declare_actors
-from worker.broker import ALL_QUEUES, WORKER_TIMEOUT_MS
 from worker.runtime import WorkerRuntime, build_runtime
 
 log = get_logger(__name__)

@@ -6,7 +6,7 @@ only queues the id; one publisher thread sends whatever has queued up, in one pi
 system is quiet it sends each id the moment it arrives (the thread is blocked on the queue), so
 a long-poll still returns as soon as its job ends; under load, ids go out together.
 
-Best effort like ``worker.notify``: a lost notification costs a waiter one fallback poll.
+Best effort like ``broker.notify``: a lost notification costs a waiter one fallback poll.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import threading
 
 import redis
 
+from broker.notify import publish_job_done
 from core.logging import get_logger
-from worker.notify import publish_job_done
 
 log = get_logger(__name__)
 

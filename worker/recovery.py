@@ -19,12 +19,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.logging import get_logger
+from hubspot_client.client import HubSpotClient
+from hubspot_client.errors import HubSpotConflict
+from hubspot_client.responses import HubSpotResponse
 from schemas.tools import HubSpotRequest
 from schemas.tools.request import objects_path
 from store.jobs import JobRecord
-from worker.hubspot.client import HubSpotClient
-from worker.hubspot.errors import HubSpotConflict
-from worker.hubspot.responses import HubSpotResponse
 
 log = get_logger(__name__)
 

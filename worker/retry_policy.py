@@ -33,8 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.errors import AccountUnavailable, HubSpotActionsError, MissingScopes
-from store.errors import CredentialsUnreadable
-from worker.hubspot.errors import (
+from hubspot_client.errors import (
     HubSpotError,
     HubSpotMissingScopes,
     HubSpotOutcomeUnknown,
@@ -43,6 +42,7 @@ from worker.hubspot.errors import (
     OAuthUnavailable,
     RefreshTokenRejected,
 )
+from store.errors import CredentialsUnreadable
 from worker.ratelimit import PortalBudgetExhausted
 
 #: Attempts (HubSpot calls that failed transiently) before giving up.

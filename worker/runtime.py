@@ -8,23 +8,23 @@ import uuid
 from dataclasses import dataclass
 from functools import cached_property
 
+from broker.counters import Counters
+from broker.parts import ProcessParts
+from broker.redis_broker import Broker, build_broker
 from core.settings import Settings
+from hubspot_client.client import HubSpotClient
+from hubspot_client.oauth import OAuthClient
 from store.links import mint_authorization_link
-from worker.broker import Broker, build_broker
 from worker.executor import JobExecutor
-from worker.hubspot.client import HubSpotClient
-from worker.hubspot.oauth import OAuthClient
 from worker.lease import LeaseKeeper
-from worker.metrics import Counters
 from worker.notify_batch import DoneNotifier
-from worker.parts import ProcessParts
 from worker.ratelimit import RateLimiter
-from worker.refresh import TokenRefresher
-from worker.refresh_backoff import RefreshBackoff
-from worker.refresh_lock import RefreshLock
-from worker.refresh_outcomes import RefreshOutcomes
+from worker.refresh.backoff import RefreshBackoff
+from worker.refresh.lock import RefreshLock
+from worker.refresh.outcomes import RefreshOutcomes
+from worker.refresh.refresher import TokenRefresher
+from worker.refresh.tokens import Refresher, TokenProvider, inline_margin
 from worker.retry_policy import RetryPolicy
-from worker.tokens import Refresher, TokenProvider, inline_margin
 
 
 def worker_identity() -> str:

@@ -8,7 +8,7 @@ Every ``SWEEP_INTERVAL_SECONDS`` it rebuilds Redis from SQL, the source of truth
 lapsed (a killed worker) are re-queued, ``queued`` jobs whose message is gone (Redis was down at
 submit, or flushed) are enqueued again, ``scheduled``/``retrying`` jobs missing from the job
 schedule are put back, ACTIVE and EXPIRED accounts missing from the refresh schedule are put back
-(``worker.refresh_schedule``), and finished jobs past retention are deleted. A Redis lock makes
+(``worker.refresh.schedule``), and finished jobs past retention are deleted. A Redis lock makes
 one scheduler do each sweep.
 """
 
@@ -21,11 +21,12 @@ from datetime import timedelta
 
 import redis
 
+from broker.dispatch import job_ref
+from broker.schedule import HEARTBEAT_KEY
 from core.logging import get_logger
 from store.errors import StoreUnavailable
 from store.jobs import JobRecord
-from worker.dispatch import job_ref
-from worker.refresh_schedule import AccountSweep, RefreshEnqueuer
+from worker.refresh.schedule import AccountSweep, RefreshEnqueuer
 from worker.runtime import WorkerRuntime
 
 log = get_logger(__name__)
@@ -36,8 +37,6 @@ TICK_SECONDS = 0.2
 CLAIM_BATCH = 500
 #: Rows examined per sweep query page.
 SWEEP_PAGE = 500
-#: Redis keys of the scheduler's own state.
-HEARTBEAT_KEY = "ha:scheduler:heartbeat"
 SWEEP_LOCK_KEY = "ha:lock:sweep"
 
 

@@ -2,7 +2,7 @@
 Redis, and the schedules' sizes and lag, read when Prometheus scrapes.
 
 The web process never sees a worker's events, so workers count them in Redis
-(``worker.metrics``) and a custom collector turns the hash into Prometheus counters at scrape time.
+(``broker.counters``) and a custom collector turns the hash into Prometheus counters at scrape time.
 Gauges about shared state (schedule sizes, how late the oldest due entry is) are computed then
 too, so every web process reports the same numbers. Other areas add a *provider* (a function from
 a Redis client and the time to metric families) to ``PROVIDERS``; no label ever names an account
@@ -19,8 +19,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from worker.metrics import COUNTER_HELP, decode_field, read_counters
-from worker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE
+from broker.counters import COUNTER_HELP, decode_field, read_counters
+from broker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE
 
 Provider = Callable[[redis.Redis, float], Iterable[Metric]]
 
@@ -29,7 +29,7 @@ SCHEDULES = {"refresh": REFRESH_SCHEDULE, "jobs": JOB_SCHEDULE}
 
 
 def redis_counters(client: redis.Redis, now: float) -> Iterator[Metric]:
-    """Every counter of ``worker.metrics``, one family per name, labels from the field."""
+    """Every counter of ``broker.counters``, one family per name, labels from the field."""
     families: dict[str, CounterMetricFamily] = {}
     label_names: dict[str, list[str]] = {}
     for field, value in sorted(read_counters(client).items()):

@@ -12,11 +12,11 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
+from broker.redis_broker import HEARTBEAT_TIMEOUT_MS
+from broker.schedule import HEARTBEAT_KEY
 from producer.api.deps import ServicesDep
 from producer.api.metrics import render_shared_metrics
 from store.migrate import is_up_to_date
-from worker.broker import HEARTBEAT_TIMEOUT_MS
-from worker.scheduler import HEARTBEAT_KEY
 
 router = APIRouter(tags=["health"])
 

@@ -28,7 +28,7 @@ def _cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(_DROP)}
     base.update(DATABASE_URL=f"sqlite:///{cwd / 'cli.db'}", LOG_JSON="true", **env)
     return subprocess.run(
-        [sys.executable, "-m", "producer", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=cwd,
         env=base,
         capture_output=True,

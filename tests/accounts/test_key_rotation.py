@@ -89,7 +89,7 @@ def test_rotation_under_load_then_the_old_key_is_removed(acc: AccountsStack) -> 
         time.sleep(0.5)
         env = {k: v for k, v in acc.env.items() if k != "REDIS_URL"}  # it needs no Redis
         rotated = subprocess.run(
-            [sys.executable, "-m", "producer", "keys", "rotate"],
+            [sys.executable, "-m", "cli", "keys", "rotate"],
             env={**env, "TOKEN_ENCRYPTION_KEYS": f"{NEW},{OLD}"},
             capture_output=True,
             text=True,

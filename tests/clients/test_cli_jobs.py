@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from producer.cli import app
+from cli.main import app
 from tests.support.stack import Stack
 from tests.support.tools_stack import connected, unique
 

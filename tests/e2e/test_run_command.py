@@ -44,7 +44,7 @@ def test_run_brings_up_the_pipeline_and_stops_cleanly(tmp_path: Path) -> None:
     )
     log = (tmp_path / "run.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "producer", "run"], cwd=tmp_path, env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "cli", "run"], cwd=tmp_path, env=env, stdout=log, stderr=log
     )
     api: httpx.Client | None = None
     try:

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from broker.redis_broker import build_broker
 from core.settings import load_settings
 from store.jobs import JobRecord
 from tests.support.stack import Stack
 from tests.support.tools_stack import connect_account, submit_ok, worker_stopped
-from worker.broker import build_broker
 from worker.executor import JobExecutor
 from worker.retry_policy import RetryPolicy
 from worker.runtime import WorkerRuntime

@@ -6,7 +6,6 @@ costs a couple of seconds. Faults match by path prefix: each test clears them af
 
 from __future__ import annotations
 
-import importlib.util
 import time
 
 import pytest
@@ -29,11 +28,6 @@ DEALS = "/crm/v3/objects/deals"
 CREATE_CONTACT = f"POST {CONTACTS}"
 CREATE_COMPANY = f"POST {COMPANIES}"
 CREATE_DEAL = f"POST {DEALS}"
-
-needs_refresher = pytest.mark.skipif(
-    importlib.util.find_spec("worker.refresh") is None,
-    reason="the forced refresh after a 401 needs worker.refresh (issue 5)",
-)
 
 
 def _outcomes(job: dict[str, object]) -> list[object]:
@@ -236,7 +230,6 @@ def test_401_twice_fails_unauthorized(stack: Stack) -> None:
     assert job["attempts"] == 1
 
 
-@needs_refresher
 def test_401_once_refreshes_and_retries(stack: Stack) -> None:
     """One 401: one forced refresh, one retry, succeeded."""
     account = connect_account(stack, "s7_401")
@@ -249,7 +242,6 @@ def test_401_once_refreshes_and_retries(stack: Stack) -> None:
     assert after - refreshes == 1
 
 
-@needs_refresher
 def test_401_with_refresh_rejected_revokes_the_account(stack: Stack) -> None:
     """Uninstalled app: the 401's refresh is rejected, account REVOKED, job account_revoked."""
     account = connect_account(stack, "s7_uninstalled")

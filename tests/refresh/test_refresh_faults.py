@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from broker.schedule import REFRESH_SCHEDULE
 from tests.support.refresh_stack import (
     LIST_INPUT,
     LIST_ROUTE,
@@ -23,7 +24,6 @@ from tests.support.refresh_stack import (
     wait_until,
 )
 from tests.support.stack import CLIENT_ID
-from worker.schedule import REFRESH_SCHEDULE
 
 pytestmark = [pytest.mark.services, pytest.mark.e2e, pytest.mark.slow]
 

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import fakeredis
 import httpx
 
+from broker.schedule import JOB_SCHEDULE, Schedule
+from hubspot_client.client import HubSpotClient
 from schemas.jobs import JobStatus
 from schemas.tools import all_required_scopes
 from store.accounts import AccountStore
@@ -16,11 +18,9 @@ from store.jobs import JobStore, NewJob
 from store.keyring import Keyring, generate_key_spec
 from store.vault import TokenVault
 from worker.executor import JobExecutor
-from worker.hubspot.client import HubSpotClient
 from worker.lease import LeaseKeeper
+from worker.refresh.tokens import TokenProvider
 from worker.retry_policy import RetryPolicy
-from worker.schedule import JOB_SCHEDULE, Schedule
-from worker.tokens import TokenProvider
 
 
 def test_oversized_result_fails_result_too_large(db: Database) -> None:

@@ -1,4 +1,4 @@
-"""Real processes for end-to-end tests: ``python -m producer <command>`` with its own env.
+"""Real processes for end-to-end tests: ``python -m cli <command>`` with its own env.
 
 Output goes to a log file per process (shown when a test fails, scanned by the secret tests).
 """
@@ -27,7 +27,7 @@ class ManagedProcess:
     def start(self) -> ManagedProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "producer", *self.args],
+            [sys.executable, "-m", "cli", *self.args],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -21,13 +21,13 @@ from typing import Any
 import redis
 from sqlalchemy import select, update
 
+from broker.schedule import REFRESH_SCHEDULE
 from sandbox.config import SandboxConfig
 from store.db import Database
 from store.models import accounts, tokens
 from tests.support.redis_server import PrivateRedis
 from tests.support.services import postgres_available, postgres_schema, require
 from tests.support.stack import Stack, running_stack
-from worker.schedule import REFRESH_SCHEDULE
 
 #: What every refresh test checks on one tool: a cheap authenticated GET.
 LIST_TOOL = "hubspot_contacts_list"

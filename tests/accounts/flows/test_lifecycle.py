@@ -10,10 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from broker.schedule import REFRESH_SCHEDULE
 from schemas.accounts import AccountStatus
 from store.models import tokens
 from tests.support.accounts_stack import AccountsStack, unique
-from worker.schedule import REFRESH_SCHEDULE
 
 CONTACTS_LIST = ("hubspot_contacts_list", {"limit": 1})
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr
 
-from worker.hubspot import HubSpotClient, OAuthClient
+from hubspot_client import HubSpotClient, OAuthClient
 
 API_BASE = "https://api.hubapi.test"
 ACCESS_TOKEN = "CJSP5qf1KhICAQEYs-gDIIGOBii1hQIyGQAf3xBKmlwHjX7OIpuIFEavB2-qYAGQsF4"

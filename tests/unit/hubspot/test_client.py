@@ -8,8 +8,8 @@ import threading
 import httpx
 import pytest
 
+from hubspot_client import HubSpotClient, HubSpotUnauthorized, RateLimitInfo
 from tests.unit.hubspot.helpers import ACCESS_TOKEN, API_BASE, Req, answer, crm
-from worker.hubspot import HubSpotClient, HubSpotUnauthorized, RateLimitInfo
 
 CONTACT = {
     "id": "33451",

@@ -9,9 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.unit.hubspot import bodies
-from tests.unit.hubspot.helpers import ACCESS_TOKEN, NOW, Handler, Req, answer, crm, raising
-from worker.hubspot import (
+from hubspot_client import (
     HubSpotConflict,
     HubSpotError,
     HubSpotMissingScopes,
@@ -23,6 +21,8 @@ from worker.hubspot import (
     HubSpotUnavailable,
     RateLimitInfo,
 )
+from tests.unit.hubspot import bodies
+from tests.unit.hubspot.helpers import ACCESS_TOKEN, NOW, Handler, Req, answer, crm, raising
 
 CONTACT_CREATE = Req("POST", "/crm/v3/objects/contacts", json={"properties": {"email": "a@b.co"}})
 

@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 from core.errors import HubSpotActionsError
-from worker.hubspot import (
+from hubspot_client import (
     AuthCodeRejected,
     HubSpotConflict,
     HubSpotError,

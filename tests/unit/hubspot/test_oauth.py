@@ -8,6 +8,14 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+from hubspot_client import (
+    AuthCodeRejected,
+    OAuthError,
+    OAuthRequestError,
+    OAuthUnavailable,
+    RefreshTokenRejected,
+    TokenGrant,
+)
 from tests.unit.hubspot import bodies
 from tests.unit.hubspot.helpers import (
     AUTH_CODE,
@@ -18,14 +26,6 @@ from tests.unit.hubspot.helpers import (
     answer,
     oauth,
     raising,
-)
-from worker.hubspot import (
-    AuthCodeRejected,
-    OAuthError,
-    OAuthRequestError,
-    OAuthUnavailable,
-    RefreshTokenRejected,
-    TokenGrant,
 )
 
 REDIRECT_URI = "http://localhost:8000/oauth/callback"

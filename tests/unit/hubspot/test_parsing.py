@@ -8,15 +8,15 @@ from email.utils import formatdate
 import httpx
 import pytest
 
-from tests.unit.hubspot.helpers import NOW
-from worker.hubspot.parsing import (
+from hubspot_client.parsing import (
     ErrorBody,
     make_redactor,
     parse_error_body,
     parse_rate_limit,
     parse_retry_after,
 )
-from worker.hubspot.responses import RateLimitInfo
+from hubspot_client.responses import RateLimitInfo
+from tests.unit.hubspot.helpers import NOW
 
 KEEP = make_redactor([])
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from hubspot_client import HubSpotError, OAuthClient, OAuthRequestError
 from tests.unit.hubspot import bodies
 from tests.unit.hubspot.helpers import (
     ACCESS_TOKEN,
@@ -23,7 +24,6 @@ from tests.unit.hubspot.helpers import (
     leaked,
     oauth,
 )
-from worker.hubspot import HubSpotError, OAuthClient, OAuthRequestError
 
 ERROR_BODIES: list[dict[str, Any]] = [
     bodies.EXPIRED_AUTHENTICATION,

@@ -18,21 +18,21 @@ import fakeredis
 import redis
 from pydantic import SecretStr
 
+from broker.counters import Counters, read_counters
+from broker.schedule import REFRESH_SCHEDULE, Schedule
+from hubspot_client.errors import HubSpotError, RefreshTokenRejected
+from hubspot_client.oauth import TokenGrant
 from store.accounts import AccountStore
 from store.db import Database
 from store.jobs import JobStore, NewJob
 from store.keyring import Keyring, generate_key_spec
 from store.migrate import upgrade
 from store.vault import TokenVault
-from worker.hubspot.errors import HubSpotError, RefreshTokenRejected
-from worker.hubspot.oauth import TokenGrant
-from worker.metrics import Counters, read_counters
-from worker.refresh import TokenRefresher
-from worker.refresh_backoff import RefreshBackoff
-from worker.refresh_lock import RefreshLock
-from worker.refresh_outcomes import RefreshOutcomes
+from worker.refresh.backoff import RefreshBackoff
+from worker.refresh.lock import RefreshLock
+from worker.refresh.outcomes import RefreshOutcomes
+from worker.refresh.refresher import TokenRefresher
 from worker.retry_policy import RetryPolicy
-from worker.schedule import REFRESH_SCHEDULE, Schedule
 
 MARGIN_S = 300.0
 TTL_S = 1800

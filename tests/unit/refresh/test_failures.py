@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
+from hubspot_client.errors import OAuthRequestError, OAuthUnavailable, RefreshTokenRejected
 from schemas.accounts import AccountStatus
 from schemas.jobs import JobStatus
 from tests.unit.refresh.harness import MARGIN_S, TTL_S, Harness
-from worker import refresh_outcomes
-from worker.hubspot.errors import OAuthRequestError, OAuthUnavailable, RefreshTokenRejected
-from worker.refresh_backoff import UNKNOWN_OUTCOME_HOLD_S
-from worker.refresh_errors import RefreshDeferred
+from worker.refresh import outcomes as refresh_outcomes
+from worker.refresh.backoff import UNKNOWN_OUTCOME_HOLD_S
+from worker.refresh.errors import RefreshDeferred
 
 
 def _unavailable(*, unknown: bool = False) -> OAuthUnavailable:

@@ -11,9 +11,9 @@ import pytest
 from core.errors import AccountRevoked
 from schemas.accounts import AccountStatus
 from tests.unit.refresh.harness import TTL_S, Harness
-from worker.refresh_errors import RefreshDeferred
-from worker.refresh_lock import RefreshLock
-from worker.tokens import DEFAULT_INLINE_MARGIN, TokenProvider, inline_margin
+from worker.refresh.errors import RefreshDeferred
+from worker.refresh.lock import RefreshLock
+from worker.refresh.tokens import DEFAULT_INLINE_MARGIN, TokenProvider, inline_margin
 
 
 def test_a_version_someone_else_replaced_is_returned_not_refreshed(h: Harness) -> None:

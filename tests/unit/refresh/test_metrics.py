@@ -6,9 +6,9 @@ import fakeredis
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from broker.counters import Counters, decode_field, encode_field
+from broker.schedule import REFRESH_SCHEDULE
 from producer.api.metrics import render_shared_metrics
-from worker.metrics import Counters, decode_field, encode_field
-from worker.schedule import REFRESH_SCHEDULE
 
 
 def _samples(client: redis.Redis) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from schemas.accounts import AccountStatus
 from tests.unit.refresh.harness import MARGIN_S, Harness
-from worker.refresh_schedule import AccountSweep, RefreshEnqueuer
+from worker.refresh.schedule import AccountSweep, RefreshEnqueuer
 
 
 @dataclass

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from schemas.accounts import AccountStatus
 from tests.unit.refresh.harness import MARGIN_S, TTL_S, Harness
-from worker.refresh import BUSY_RECHECK_S
-from worker.refresh_lock import RefreshLock
+from worker.refresh.lock import RefreshLock
+from worker.refresh.refresher import BUSY_RECHECK_S
 
 
 def _make_due(h: Harness) -> None:

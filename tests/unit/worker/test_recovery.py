@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
+from hubspot_client.client import HubSpotClient
+from hubspot_client.errors import HubSpotConflict
 from schemas.jobs import JobStatus, Lane
 from store.jobs import JobRecord
-from worker.hubspot.client import HubSpotClient
-from worker.hubspot.errors import HubSpotConflict
 from worker.recovery import recover_contact_create
 
 STARTED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from worker.schedule import refresh_due_at
+from broker.schedule import refresh_due_at
 
 
 def test_due_is_margin_ahead_with_bounded_jitter() -> None:

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.errors import AccountRevoked, MissingScopes
-from store.errors import CredentialsUnreadable
-from worker.hubspot.errors import (
+from hubspot_client.errors import (
     HubSpotConflict,
     HubSpotMissingScopes,
     HubSpotOutcomeUnknown,
@@ -19,6 +18,7 @@ from worker.hubspot.errors import (
     HubSpotUnavailable,
     RefreshTokenRejected,
 )
+from store.errors import CredentialsUnreadable
 from worker.retry_policy import AttemptState, Fail, RetryPolicy, Wait
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

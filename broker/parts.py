@@ -12,8 +12,12 @@ from functools import cached_property
 
 import redis
 
+from broker.dispatch import Dispatcher
+from broker.redis_broker import Broker
+from broker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE, Schedule
 from core.clock import SystemClock
 from core.settings import Settings
+from hubspot_client.oauth import OAuthClient
 from schemas.connection import Connection
 from store.accounts import AccountStore
 from store.db import Database
@@ -21,10 +25,6 @@ from store.jobs import JobStore
 from store.keyring import keyring_from_settings
 from store.oauth_states import OAuthStateStore
 from store.vault import TokenVault
-from worker.broker import Broker
-from worker.dispatch import Dispatcher
-from worker.hubspot.oauth import OAuthClient
-from worker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE, Schedule
 
 
 class ProcessParts:

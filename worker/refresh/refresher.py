@@ -7,14 +7,14 @@ account is refreshed from its token's expiry, ahead of time, whether or not jobs
 * ``run_scheduled`` (the ``refresh_token`` actor): the scheduler claimed the account's due entry
   and names the token version the refresh is meant to replace. A version already replaced, a token
   not yet due or a backoff not yet over means nothing to do but keep the account scheduled.
-* ``refresh_now`` (the execute path, via ``worker.tokens``): a job found its token about to expire
-  (the scheduler was down) or got a 401. Callers that find another process refreshing wait briefly
-  and re-read; whoever holds the lock re-reads the version first, so a refresh someone else just
-  made is returned, not repeated.
+* ``refresh_now`` (the execute path, via ``worker.refresh.tokens``): a job found its token about
+  to expire (the scheduler was down) or got a 401. Callers that find another process refreshing
+  wait briefly and re-read; whoever holds the lock re-reads the version first, so a refresh
+  someone else just made is returned, not repeated.
 
-Single-flight comes from a Redis lock (``refresh_lock``) that saves duplicate HubSpot calls, and
+Single-flight comes from a Redis lock (``lock``) that saves duplicate HubSpot calls, and
 from the vault's compare-and-swap on the version, which makes a duplicate that slips through (a
-lapsed lock) harmless. How each attempt ends is ``refresh_outcomes``.
+lapsed lock) harmless. How each attempt ends is ``outcomes``.
 """
 
 from __future__ import annotations
@@ -22,20 +22,20 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+from broker.schedule import Schedule
 from core.clock import Clock
 from core.errors import AccountNotFound, AccountUnavailable
 from core.logging import get_logger
+from hubspot_client.errors import HubSpotError, RefreshTokenRejected
+from hubspot_client.oauth import TokenGrant
 from schemas.accounts import unavailable_error
 from store.accounts import AccountStore, RefreshTarget
 from store.errors import CredentialsUnreadable
 from store.vault import TokenSet, TokenVault
-from worker.hubspot.errors import HubSpotError, RefreshTokenRejected
-from worker.hubspot.oauth import TokenGrant
-from worker.refresh_backoff import RefreshBackoff
-from worker.refresh_errors import RefreshDeferred
-from worker.refresh_lock import RefreshLock
-from worker.refresh_outcomes import RefreshOutcomes, Trigger
-from worker.schedule import Schedule
+from worker.refresh.backoff import RefreshBackoff
+from worker.refresh.errors import RefreshDeferred
+from worker.refresh.lock import RefreshLock
+from worker.refresh.outcomes import RefreshOutcomes, Trigger
 
 log = get_logger(__name__)
 
@@ -50,13 +50,13 @@ DUE_SLACK_S = 1.0
 
 
 class TokenEndpoint(Protocol):
-    """What the refresher needs of ``worker.hubspot.oauth.OAuthClient``."""
+    """What the refresher needs of ``hubspot_client.oauth.OAuthClient``."""
 
     def refresh(self, *, refresh_token: str) -> TokenGrant: ...
 
 
 class TokenRefresher:
-    """Implements ``worker.tokens.Refresher``."""
+    """Implements ``worker.refresh.tokens.Refresher``."""
 
     def __init__(
         self,

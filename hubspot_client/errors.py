@@ -38,7 +38,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from core.errors import HubSpotActionsError
-from worker.hubspot.responses import RateLimitInfo
+from hubspot_client.responses import RateLimitInfo
 
 
 class HubSpotError(HubSpotActionsError):

@@ -20,6 +20,8 @@ import redis
 #: Sorted-set keys.
 REFRESH_SCHEDULE = "ha:schedule:refresh"
 JOB_SCHEDULE = "ha:schedule:jobs"
+#: Set by each scheduler tick with a short expiry: the web's readiness reads it.
+HEARTBEAT_KEY = "ha:scheduler:heartbeat"
 
 _CLAIM_DUE = """
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))

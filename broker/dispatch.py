@@ -16,11 +16,11 @@ from typing import Any
 import redis
 from dramatiq import Message
 
+from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH, Broker
+from broker.wakeup import publish_wakeup
 from core.logging import get_logger
 from schemas.jobs import Lane
 from store.jobs import JobRecord
-from worker.broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH, Broker
-from worker.wakeup import publish_wakeup
 
 log = get_logger(__name__)
 

@@ -36,7 +36,7 @@ class AccessToken:
 
 
 class Refresher(Protocol):
-    """Single-flight refresh (``worker.refresh``): returns the current tokens after it."""
+    """Single-flight refresh (``worker.refresh.refresher``): returns the current tokens after it."""
 
     def refresh_now(self, account_id: str, *, stale_version: int) -> TokenSet: ...
 

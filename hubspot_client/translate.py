@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import httpx
 
-from worker.hubspot.errors import (
+from hubspot_client.errors import (
     AuthCodeRejected,
     HubSpotConflict,
     HubSpotError,
@@ -40,7 +40,7 @@ from worker.hubspot.errors import (
     OAuthUnavailable,
     RefreshTokenRejected,
 )
-from worker.hubspot.parsing import (
+from hubspot_client.parsing import (
     ErrorBody,
     Redactor,
     correlation_id,
@@ -48,7 +48,7 @@ from worker.hubspot.parsing import (
     parse_rate_limit,
     parse_retry_after,
 )
-from worker.hubspot.responses import RateLimitInfo
+from hubspot_client.responses import RateLimitInfo
 
 #: The token call a failure came from: it decides what an ``invalid_grant`` means.
 Grant = Literal["authorization_code", "refresh_token", "revoke"]

@@ -17,10 +17,10 @@ from typing import Any, Self
 import httpx
 from pydantic import SecretStr
 
-from worker.hubspot.client import DEFAULT_USER_AGENT, new_http_client
-from worker.hubspot.errors import OAuthRequestError
-from worker.hubspot.parsing import make_redactor, parse_json
-from worker.hubspot.translate import (
+from hubspot_client.client import DEFAULT_USER_AGENT, new_http_client
+from hubspot_client.errors import OAuthRequestError
+from hubspot_client.parsing import make_redactor, parse_json
+from hubspot_client.translate import (
     Grant,
     oauth_error,
     token_already_invalid,

@@ -19,8 +19,8 @@ from typing import Annotated, Any
 import httpx
 import typer
 
-from producer.cli_common import cli_settings
-from producer.local_setup import LOCAL_API_KEY_FILE
+from cli.common import cli_settings
+from cli.local_setup import LOCAL_API_KEY_FILE
 
 tools_app = typer.Typer(help="The HubSpot tools.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Tool jobs.", no_args_is_help=True)
@@ -180,7 +180,7 @@ def bulk(
     api_key: ApiKey = None,
 ) -> None:
     """Submit many jobs through the batch API with a progress bar, then print a summary."""
-    from producer.cli_bulk import BulkRun
+    from cli.bulk import BulkRun
 
     lines = _read_jobs(file, lane)
     with _client(base_url, api_key) as client:

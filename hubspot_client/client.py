@@ -4,7 +4,7 @@ Worker threads share a single connection pool, so the token is not a client sett
 takes it per call and puts it in the one header built here. There are no event hooks and no
 logging in this module, so nothing can print the header; callers log ``correlation_id``.
 
-Every failure leaves as a :mod:`worker.hubspot.errors` type, built in :mod:`.translate`.
+Every failure leaves as a :mod:`hubspot_client.errors` type, built in :mod:`.translate`.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from typing import Any, Protocol, Self
 
 import httpx
 
-from worker.hubspot.errors import HubSpotUnauthorized
-from worker.hubspot.parsing import (
+from hubspot_client.errors import HubSpotUnauthorized
+from hubspot_client.parsing import (
     correlation_id,
     make_redactor,
     parse_json,
     parse_rate_limit,
 )
-from worker.hubspot.responses import HubSpotResponse
-from worker.hubspot.translate import crm_error, translated_transport_errors, unreadable_success
+from hubspot_client.responses import HubSpotResponse
+from hubspot_client.translate import crm_error, translated_transport_errors, unreadable_success
 
 #: Sent on every call so HubSpot (and the sandbox) can tell our traffic apart.
 DEFAULT_USER_AGENT = "hubspot-actions/0.1"

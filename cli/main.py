@@ -13,11 +13,11 @@ from typing import Annotated
 
 import typer
 
+from cli.accounts import register as register_account_commands
+from cli.common import cli_settings
+from cli.jobs import register as register_job_commands
 from core.errors import ConfigurationError
 from core.settings import load_settings
-from producer.cli_accounts import register as register_account_commands
-from producer.cli_common import cli_settings
-from producer.cli_jobs import register as register_job_commands
 
 app = typer.Typer(
     name="hubspot-actions",
@@ -33,7 +33,7 @@ app.add_typer(db_app, name="db")
 @app.command()
 def run() -> None:
     """Everything locally: migrations, embedded Redis, sandbox, web, worker and scheduler."""
-    from producer.run import Runner
+    from cli.run import Runner
 
     settings = cli_settings("run")
     raise typer.Exit(Runner(settings).run())
@@ -72,7 +72,7 @@ def scheduler() -> None:
     """Claims due refreshes and jobs, sweeps stranded work."""
     import signal
 
-    from worker.broker import build_broker
+    from broker.redis_broker import build_broker
     from worker.runtime import WorkerRuntime
     from worker.scheduler import run_scheduler
 
@@ -111,7 +111,7 @@ def sandbox(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations (idempotent)."""
-    from producer.local_setup import prepare_database
+    from cli.local_setup import prepare_database
 
     settings = cli_settings("cli")
     prepare_database(settings).dispose()

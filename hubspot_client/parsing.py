@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
-from worker.hubspot.responses import RateLimitInfo
+from hubspot_client.responses import RateLimitInfo
 
 #: What replaces a secret that a server echoed back in an error body.
 REDACTED = "[redacted]"

@@ -4,8 +4,8 @@ The only package that talks to HubSpot over HTTP and the only place httpx errors
 bodies are translated (``translate.py``). Importing it builds no client.
 """
 
-from worker.hubspot.client import HubSpotClient, HubSpotRequestLike
-from worker.hubspot.errors import (
+from hubspot_client.client import HubSpotClient, HubSpotRequestLike
+from hubspot_client.errors import (
     AuthCodeRejected,
     HubSpotConflict,
     HubSpotError,
@@ -21,8 +21,8 @@ from worker.hubspot.errors import (
     OAuthUnavailable,
     RefreshTokenRejected,
 )
-from worker.hubspot.oauth import OAuthClient, TokenGrant
-from worker.hubspot.responses import HubSpotResponse, RateLimitInfo
+from hubspot_client.oauth import OAuthClient, TokenGrant
+from hubspot_client.responses import HubSpotResponse, RateLimitInfo
 
 __all__ = [
     "AuthCodeRejected",

@@ -19,10 +19,10 @@ from types import FrameType
 
 import httpx
 
+from cli.embedded_redis import EmbeddedRedis
+from cli.local_setup import ensure_bootstrap_key, prepare_database, prepare_keyring
 from core.logging import get_logger
 from core.settings import Settings
-from producer.embedded_redis import EmbeddedRedis
-from producer.local_setup import ensure_bootstrap_key, prepare_database, prepare_keyring
 from schemas.connection import Connection
 
 log = get_logger(__name__)
@@ -39,7 +39,7 @@ class Child:
     def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
         self.name = name
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "producer", *args], env=env
+            [sys.executable, "-m", "cli", *args], env=env
         )
 
 

@@ -26,7 +26,7 @@ from dramatiq import Message, Middleware
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
 
-from worker.wakeup import WakeableConsumer, WakeupHub
+from broker.wakeup import WakeableConsumer, WakeupHub
 
 #: Queues: tool jobs by lane, and token refreshes on their own so they never wait behind tools.
 QUEUE_INTERACTIVE = "interactive"

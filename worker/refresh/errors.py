@@ -1,6 +1,6 @@
 """The refresher's own error, placed in the HubSpot error tree so the retry policy needs no change.
 
-    OAuthUnavailable (worker.hubspot.errors)    hubspot_unavailable  retry  retry_after
+    OAuthUnavailable (hubspot_client.errors)    hubspot_unavailable  retry  retry_after
     +-- RefreshDeferred                         hubspot_unavailable  retry  retry_after
 
 ``RefreshDeferred`` means no refresh could be attempted right now, though one is needed: another
@@ -11,7 +11,7 @@ exactly as if the token endpoint had answered 503.
 
 from __future__ import annotations
 
-from worker.hubspot.errors import OAuthUnavailable
+from hubspot_client.errors import OAuthUnavailable
 
 
 class RefreshDeferred(OAuthUnavailable):

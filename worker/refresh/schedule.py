@@ -12,10 +12,10 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
+from broker.schedule import Schedule, refresh_due_at
 from core.logging import get_logger
 from schemas.accounts import AccountStatus
 from store.accounts import AccountStore
-from worker.schedule import Schedule, refresh_due_at
 
 log = get_logger(__name__)
 
@@ -26,7 +26,7 @@ SCHEDULED_STATUSES = (AccountStatus.ACTIVE, AccountStatus.EXPIRED)
 
 
 class RefreshSender(Protocol):
-    """What the enqueuer needs of ``worker.dispatch.Dispatcher``."""
+    """What the enqueuer needs of ``broker.dispatch.Dispatcher``."""
 
     def enqueue_refresh(self, account_id: str, version: int | None) -> None: ...
 

@@ -15,21 +15,21 @@ from typing import Literal
 
 import redis
 
+from broker.counters import REFRESH_COUNTER, Counters
+from broker.notify import publish_job_done
+from broker.schedule import Schedule, refresh_due_at
 from core.clock import Clock
 from core.errors import AccountRevoked
 from core.logging import get_logger
+from hubspot_client.errors import HubSpotError, OAuthUnavailable, RefreshTokenRejected
+from hubspot_client.oauth import TokenGrant
 from schemas.accounts import AccountStatus
 from store.accounts import AccountStore
 from store.db import Database
 from store.errors import CredentialsUnreadable
 from store.jobs import JobStore
 from store.vault import TokenSet, TokenVault
-from worker.hubspot.errors import HubSpotError, OAuthUnavailable, RefreshTokenRejected
-from worker.hubspot.oauth import TokenGrant
-from worker.metrics import REFRESH_COUNTER, Counters
-from worker.notify import publish_job_done
-from worker.refresh_backoff import Failure, RefreshBackoff
-from worker.schedule import Schedule, refresh_due_at
+from worker.refresh.backoff import Failure, RefreshBackoff
 
 log = get_logger(__name__)
 

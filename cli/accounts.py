@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from producer.cli_common import cli_settings
+from cli.common import cli_settings
 
 if TYPE_CHECKING:
     from core.settings import Settings
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _database(settings: Settings) -> Database:
-    from producer.local_setup import prepare_database
+    from cli.local_setup import prepare_database
 
     return prepare_database(settings)
 
