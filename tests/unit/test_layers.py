@@ -26,7 +26,16 @@ ALLOWED: dict[str, set[str]] = {
     "broker": {"core", "schemas", "store", "hubspot_client"},
     "worker": {"core", "schemas", "store", "hubspot_client", "broker"},
     "producer": {"core", "schemas", "store", "hubspot_client", "broker"},
-    "cli": {"core", "schemas", "store", "hubspot_client", "broker", "worker", "producer", "sandbox"},
+    "cli": {
+        "core",
+        "schemas",
+        "store",
+        "hubspot_client",
+        "broker",
+        "worker",
+        "producer",
+        "sandbox",
+    },
     "sandbox": {"core", "schemas"},  # HubSpot's default portal data (schemas.hubspot_defaults)
 }
 OURS = set(ALLOWED)
