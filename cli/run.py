@@ -15,14 +15,16 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from types import FrameType
 
 import httpx
 
 from cli.embedded_redis import EmbeddedRedis
+from cli.local_env import remove_local_env, write_local_env
 from cli.local_setup import ensure_bootstrap_key, prepare_database, prepare_keyring
 from core.logging import get_logger
-from core.settings import Settings
+from core.settings import DEFAULT_STATE_DIR, LOCAL_ENV_FILE, Settings
 from schemas.connection import Connection
 
 log = get_logger(__name__)
@@ -59,6 +61,7 @@ class Runner:
             self._start_services()
             if not self._wait_ready():
                 return 1
+            self._write_local_env()
             self._banner(api_key)
             return self._supervise()
         finally:
@@ -79,7 +82,7 @@ class Runner:
     def _start_services(self) -> None:
         requires = ["worker", "scheduler"]
         if not self.settings.redis_url:
-            self.redis = EmbeddedRedis()
+            self.redis = EmbeddedRedis(Path(DEFAULT_STATE_DIR))
             self.env["REDIS_URL"] = self.redis.start()
             log.info("run.embedded_redis", url=self.env["REDIS_URL"])
         if not self.settings.has_hubspot_credentials:
@@ -116,6 +119,20 @@ class Runner:
         portal = httpx.post(f"{base}/_sandbox/portals", json={}, timeout=5)
         portal.raise_for_status()
         self.sandbox_hub_id = portal.json().get("hub_id")
+
+    def _write_local_env(self) -> None:
+        """Let the directory's other commands find this run (DESIGN section 17)."""
+        values = dict(self.env)
+        values["DATABASE_URL"] = _absolute_sqlite(self.settings.database_url)
+        values["PORT"] = str(self.settings.port)
+        values["TOKEN_KEY_FILE"] = str(self.settings.token_key_file.resolve())
+        if self.settings.token_encryption_keys is not None:
+            values.pop("TOKEN_KEY_FILE")  # the keys come from the environment, not the file
+        write_local_env(values, sandbox=self._uses_sandbox)
+
+    @property
+    def _uses_sandbox(self) -> bool:
+        return self.env.get("HUBSPOT_CLIENT_ID") == SANDBOX_CLIENT_ID
 
     def _wait_http(self, url: str, what: str, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
@@ -154,7 +171,7 @@ class Runner:
             f"  Redis:      {self.env.get('REDIS_URL')}",
             f"  Database:   {self.settings.database_url}",
         ]
-        if self.env.get("HUBSPOT_CLIENT_ID") == SANDBOX_CLIENT_ID:
+        if self._uses_sandbox:
             lines.append(
                 f"  HubSpot:    local sandbox at {self.env['HUBSPOT_API_BASE']} "
                 f"(portal {getattr(self, 'sandbox_hub_id', '?')})"
@@ -166,9 +183,13 @@ class Runner:
             "  Try it:",
             f"    curl -s -H 'Authorization: Bearer {api_key}' \\",
             "      -H 'Content-Type: application/json' \\",
-            f'      -d \'{{"connection_name":"hubspot","identifier":"user_1"}}\' '
+            f'      -d \'{{"connection_name":"hubspot","identifier":"user_hs_456"}}\' '
             f"{web}/v1/authorization-links",
             "    (open the link, click Connect app, then POST /v1/jobs)",
+            "",
+            f"  Clients here find this run through {LOCAL_ENV_FILE}:",
+            "    Python: Actions.from_env(), producer.langchain.get_tools()",
+            "    CLI:    hubspot-actions connections show | submit | jobs show ID | bulk FILE",
             "",
             "  Ctrl-C stops everything.",
             "",
@@ -200,5 +221,14 @@ class Runner:
                 child.process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 child.process.kill()
+        remove_local_env()
         if self.redis is not None:
             self.redis.stop()
+
+
+def _absolute_sqlite(url: str) -> str:
+    """A relative SQLite URL made absolute, so a client in a subdirectory opens the same file."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url.startswith(prefix + "/") or ":memory:" in url:
+        return url
+    return prefix + str(Path(url.removeprefix(prefix)).resolve())

@@ -30,6 +30,9 @@ DEFAULT_SQLITE_FILE = "hubspot-actions.db"
 #: Where local mode keeps generated state (the token key file, the local API key).
 DEFAULT_STATE_DIR = ".hubspot-actions"
 
+#: What ``run`` writes for the other commands of its working directory (DESIGN section 17).
+LOCAL_ENV_FILE = Path(DEFAULT_STATE_DIR) / "env"
+
 _SCOPE_RE = re.compile(r"^[a-z][a-z0-9_.\-]*[a-z0-9]$|^[a-z]$")
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 
@@ -207,8 +210,8 @@ class Settings(BaseSettings):
         if not self.redis_url:
             raise ConfigurationError(
                 f"REDIS_URL: required by `hubspot-actions {command}` "
-                "(only `hubspot-actions run` starts an embedded Redis); "
-                "for example REDIS_URL=redis://127.0.0.1:6379/0"
+                "(only `hubspot-actions run` starts an embedded Redis, and clients in its "
+                "directory find it); for example REDIS_URL=redis://127.0.0.1:6379/0"
             )
         return self.redis_url
 
@@ -223,6 +226,29 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigurationError(describe_validation_error(exc)) from None
+
+
+def load_local_settings(**overrides: object) -> Settings:
+    """Settings for a client of the local ``run`` (DESIGN section 17).
+
+    Environment variables win; what they leave unset comes from ``.hubspot-actions/env``, which
+    ``run`` writes in its working directory (its embedded Redis, database and sandbox app). Used by
+    ``Actions.from_env()``, the LangChain tools, ``mcp``, ``connections show`` and the job
+    commands, never by ``run`` itself (it would find its own previous Redis) nor by ``web``,
+    ``worker`` and ``scheduler`` (their settings come from their environment only).
+    """
+    env_file = LOCAL_ENV_FILE if LOCAL_ENV_FILE.is_file() else None
+    try:
+        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigurationError(describe_validation_error(exc)) from None
+    url = settings.redis_url or ""
+    if env_file is not None and url.startswith("unix://") and not Path(url[7:]).exists():
+        raise ConfigurationError(
+            f"REDIS_URL: {LOCAL_ENV_FILE} names the Redis of a `hubspot-actions run` that is no "
+            "longer running; start `hubspot-actions run` in this directory, or set REDIS_URL"
+        )
+    return settings
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -136,11 +136,11 @@ class InProcessBackend:
     @classmethod
     def from_env(cls) -> InProcessBackend:
         from broker.redis_broker import redis_client
-        from core.settings import load_settings
+        from core.settings import load_local_settings
         from producer.services import Services
         from producer.waiting import ThreadedJobWaiter
 
-        services = Services.from_settings(load_settings())
+        services = Services.from_settings(load_local_settings())
         url = services.ctx.settings.require_redis_url("Actions.from_env()")
         return cls(services, ThreadedJobWaiter(lambda: redis_client(url)))
 
