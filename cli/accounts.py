@@ -63,11 +63,12 @@ def api_keys_list() -> None:
     if not records:
         typer.echo("no API keys (create one with `hubspot-actions api-keys create --name N`)")
         return
-    typer.echo("id  name  starts with  created  last used  status")
+    rows: list[tuple[str, ...]] = [("id", "name", "starts with", "created", "last used", "status")]
     for r in records:
         status = f"revoked {_when(r.revoked_at)}" if r.revoked_at else "active"
         used = _when(r.last_used_at) if r.last_used_at else "never"
-        typer.echo(f"{r.id}  {r.name}  {r.prefix}...  {_when(r.created_at)}  {used}  {status}")
+        rows.append((r.id, r.name, f"{r.prefix}...", _when(r.created_at), used, status))
+    typer.echo("\n".join(_aligned(rows)))
 
 
 @api_keys_app.command("revoke")
@@ -176,6 +177,15 @@ def connections_show() -> None:
         ),
     ]
     typer.echo("\n".join(lines))
+
+
+def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    """Columns padded to their widest cell, so the header lines up with every row."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
 
 
 def _masked(settings: Settings) -> str:

@@ -11,6 +11,7 @@ exercise the same validation and limits as agents do. Where to find it: ``--base
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -51,6 +52,15 @@ def register(app: typer.Typer) -> None:
     app.add_typer(jobs_app, name="jobs")
     app.command("submit")(submit)
     app.command("bulk")(bulk)
+
+
+#: A sentence ends at a period followed by a capital, never inside "e.g." or "i.e.".
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)\.\s+(?=[A-Z])")
+
+
+def first_sentence(text: str) -> str:
+    """The description's first sentence, whole (``e.g.`` and ``i.e.`` do not end it)."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0].rstrip(".")
 
 
 def _client(base_url: str | None, api_key: str | None) -> httpx.Client:
@@ -114,7 +124,7 @@ def tools_list(
         return
     for tool in tools:
         kind = "read " if tool["read_only"] else "write"
-        summary = tool["description"].split(". ")[0].rstrip(".")
+        summary = first_sentence(tool["description"])
         typer.echo(f"{tool['name']:<26} {kind} {summary}")
 
 

@@ -80,4 +80,6 @@ def unavailable_error(status: AccountStatus, identifier: str) -> AccountUnavaila
         AccountStatus.DISCONNECTED: (AccountDisconnected, "was disconnected"),
     }
     cls, why = reasons.get(status, (AccountUnavailable, f"is {status.value}"))
-    return cls(f"the HubSpot account of {identifier!r} {why}; the user must authorize it again")
+    # "again" only for an account that was authorized once: a PENDING one never was.
+    again = "" if status is AccountStatus.PENDING else " again"
+    return cls(f"the HubSpot account of {identifier!r} {why}; the user must authorize it{again}")
