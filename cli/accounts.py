@@ -6,6 +6,7 @@ them from any machine that reaches the database, while the system runs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -179,7 +180,7 @@ def connections_show() -> None:
     typer.echo("\n".join(lines))
 
 
-def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
+def _aligned(rows: Sequence[tuple[str, ...]]) -> list[str]:
     """Columns padded to their widest cell, so the header lines up with every row."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [

@@ -1,4 +1,4 @@
-"""The 11 tools, in the order of DESIGN.md section 5's table.
+"""The tools: DESIGN.md section 5's 11, in its table's order, then section 12's four batch tools.
 
 Descriptions are written for the model choosing a tool: what it does, when to prefer it over its
 neighbours, and what comes back. The contract of each input is in its model's field descriptions.
@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from schemas.tools.batch import (
+    CompaniesBatchUpdateInput,
+    ContactsBatchCreateInput,
+    ContactsBatchUpdateInput,
+    DealsBatchUpdateInput,
+)
 from schemas.tools.companies import CompanyCreateInput, CompanyGetInput
 from schemas.tools.contacts import (
     ContactCreateInput,
@@ -24,6 +30,10 @@ _SEARCH_HOW = (
     "Use query for free text, filterGroups for exact conditions (e.g. amount GT 50000), or both. "
     "Returns {total, results: [{id, properties}], paging.next.after when there are more}. "
     "Newly created records can take a few seconds to become searchable."
+)
+
+_BATCH_RETURNS = (
+    "Returns {status, results: [{id, properties}], errors: [...] when some inputs failed}."
 )
 
 _SPECS = (
@@ -108,7 +118,40 @@ _SPECS = (
         "Search HubSpot deals by name or description words, or by property filters (e.g. "
         f"dealstage EQ presentationscheduled, amount GT 50000). {_SEARCH_HOW}",
     ),
+    define(
+        "hubspot_contacts_batch_create",
+        ContactsBatchCreateInput,
+        "create",
+        "Create up to 100 HubSpot contacts in one call; each input as hubspot_contact_create "
+        "takes it. If any email already exists HubSpot refuses the whole batch with 409 naming "
+        f"one existing contact. {_BATCH_RETURNS}",
+        batch=True,
+    ),
+    define(
+        "hubspot_contacts_batch_update",
+        ContactsBatchUpdateInput,
+        "update",
+        "Change up to 100 existing HubSpot contacts in one call; each input as "
+        f"hubspot_contact_update takes it (by id or email). {_BATCH_RETURNS}",
+        batch=True,
+    ),
+    define(
+        "hubspot_companies_batch_update",
+        CompaniesBatchUpdateInput,
+        "update",
+        "Change up to 100 existing HubSpot companies in one call; each input names the company "
+        f"by company_id and gives the properties to change. {_BATCH_RETURNS}",
+        batch=True,
+    ),
+    define(
+        "hubspot_deals_batch_update",
+        DealsBatchUpdateInput,
+        "update",
+        "Change up to 100 existing HubSpot deals in one call; each input as hubspot_deal_update "
+        f"takes it (by deal_id). {_BATCH_RETURNS}",
+        batch=True,
+    ),
 )
 
-#: Every tool by name, in DESIGN.md's order.
+#: Every tool by name, in DESIGN.md's order (the 11 of section 5, then the batch tools).
 TOOLS: Mapping[str, ToolSpec] = MappingProxyType({spec.name: spec for spec in _SPECS})

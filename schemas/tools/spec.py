@@ -35,6 +35,8 @@ class ToolSpec:
     object_type: ObjectType
     kind: ToolKind
     retry_unknown_outcome: bool
+    #: True for the batch tools (``inputs``: many records, one HubSpot batch call).
+    batch: bool = False
 
     def build_request(self, tool_input: BaseModel) -> HubSpotRequest:
         """The HubSpot call for an input this tool parsed (``parse_tool_input``)."""
@@ -46,10 +48,23 @@ class ToolSpec:
         return tool_input.to_request()
 
 
-def define(name: str, input_model: type[ToolInput], kind: ToolKind, description: str) -> ToolSpec:
-    """A spec whose scopes and retry policy follow from the object type and the kind of call."""
+def define(
+    name: str,
+    input_model: type[ToolInput],
+    kind: ToolKind,
+    description: str,
+    *,
+    batch: bool = False,
+) -> ToolSpec:
+    """A spec whose scopes and retry policy follow from the object type and the kind of call.
+
+    Only a single contact create may be resent after a lost answer (its 409 names the contact it
+    made); a batch create's 409 names one existing contact of many, so nothing tells which of the
+    batch were created: it fails ``outcome_unknown`` like the other creates.
+    """
     object_type = input_model.object_type
     access = "read" if kind == "read" else "write"
+    resend_create = object_type == "contacts" and not batch
     return ToolSpec(
         name=name,
         description=description,
@@ -58,5 +73,6 @@ def define(name: str, input_model: type[ToolInput], kind: ToolKind, description:
         read_only=kind == "read",
         object_type=object_type,
         kind=kind,
-        retry_unknown_outcome=kind != "create" or object_type == "contacts",
+        retry_unknown_outcome=kind != "create" or resend_create,
+        batch=batch,
     )

@@ -28,7 +28,7 @@ def test_tools_list(cli: CliRunner) -> None:
     listed = cli.invoke(app, ["tools", "list"])
     assert listed.exit_code == 0, listed.output
     lines = listed.output.strip().splitlines()
-    assert len(lines) == 11
+    assert len(lines) == 15  # DESIGN's 11 and the 4 batch tools
     assert lines[0].startswith("hubspot_contacts_search")
     assert " read " in lines[0]
     assert " write " in lines[1]

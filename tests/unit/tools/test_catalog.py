@@ -14,7 +14,7 @@ CATALOG = {entry["name"]: entry for entry in tool_catalog()}
 
 
 def test_one_entry_per_tool_in_order() -> None:
-    """The catalog lists the 11 tools in the registry's order, with the five documented keys."""
+    """The catalog lists every tool in the registry's order, with the five documented keys."""
     entries = tool_catalog()
     assert [entry["name"] for entry in entries] == list(TOOLS)
     for entry in entries:

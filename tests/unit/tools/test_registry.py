@@ -1,4 +1,4 @@
-"""The registry: 11 tools in DESIGN.md's order with their scopes, kinds and retry policies."""
+"""The registry: DESIGN.md's 11 tools then the 4 batch tools, with scopes, kinds, retry policies."""
 
 from __future__ import annotations
 
@@ -20,11 +20,15 @@ EXPECTED = {
     "hubspot_deal_create": ("deals", "create", "crm.objects.deals.write", False),
     "hubspot_deal_update": ("deals", "update", "crm.objects.deals.write", True),
     "hubspot_deals_search": ("deals", "read", "crm.objects.deals.read", True),
+    "hubspot_contacts_batch_create": ("contacts", "create", "crm.objects.contacts.write", False),
+    "hubspot_contacts_batch_update": ("contacts", "update", "crm.objects.contacts.write", True),
+    "hubspot_companies_batch_update": ("companies", "update", "crm.objects.companies.write", True),
+    "hubspot_deals_batch_update": ("deals", "update", "crm.objects.deals.write", True),
 }
 
 
-def test_the_eleven_tools_in_design_order() -> None:
-    """TOOLS holds exactly DESIGN.md's 11 tools, in its table's order."""
+def test_the_tools_in_design_order() -> None:
+    """TOOLS holds DESIGN.md's 11 tools in its table's order, then section 12's batch tools."""
     assert list(TOOLS) == list(EXPECTED)
 
 
