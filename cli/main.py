@@ -105,6 +105,7 @@ def sandbox(
         config=SandboxConfig(
             token_ttl=settings.sandbox_token_ttl,
             rotate_refresh_tokens=settings.sandbox_rotate_refresh_tokens,
+            search_index_delay_ms=settings.sandbox_search_index_delay_ms,
         ),
     )
 

@@ -106,6 +106,8 @@ class Settings(BaseSettings):
     sandbox_port: int = Field(default=8090, ge=1, le=65535)
     sandbox_token_ttl: int = Field(default=1800, ge=1)
     sandbox_rotate_refresh_tokens: bool = False
+    #: How long the sandbox's search index lags writes (HubSpot's search is eventually consistent).
+    sandbox_search_index_delay_ms: int = Field(default=0, ge=0)
 
     #: Components ``/readyz`` waits for besides the database and Redis (``run`` sets it to
     #: what it started: ``worker,scheduler,sandbox``).

@@ -18,6 +18,9 @@ DEFAULT_BURST_PER_10S = 110
 DEFAULT_SEARCH_PER_SECOND = 5
 #: How long a new access token is presumed undelivered, for double-refresh detection (stats).
 DEFAULT_REFRESH_SETTLE_SECONDS = 5.0
+#: How long a write takes to reach the search index (0: at once). HubSpot's lag is "a few
+#: moments" (facts 3, 5b); its size is UNCONFIRMED, hence a setting.
+DEFAULT_SEARCH_INDEX_DELAY_MS = 0
 #: The first hub id handed out by ``POST /_sandbox/portals`` when none is asked for.
 DEFAULT_FIRST_HUB_ID = 20000001
 
@@ -29,7 +32,9 @@ class SandboxConfig:
     ``rotate_refresh_tokens`` is off by default because HubSpot's docs imply a long-lived refresh
     token (facts 1.3, UNCONFIRMED); turning it on makes every refresh issue a new refresh token and
     retire the old one, so the pipeline's "store the refresh token from every response" rule is
-    exercised. ``seed`` makes fault probabilities reproducible.
+    exercised. ``seed`` makes fault probabilities reproducible. ``search_index_delay_ms`` makes a
+    created or updated record show in search (with its new values) only that long after the
+    write, on the sandbox clock, so time travel moves the index too.
     """
 
     token_ttl: int = DEFAULT_TOKEN_TTL
@@ -40,3 +45,4 @@ class SandboxConfig:
     refresh_settle_seconds: float = DEFAULT_REFRESH_SETTLE_SECONDS
     first_hub_id: int = DEFAULT_FIRST_HUB_ID
     seed: int | None = None
+    search_index_delay_ms: int = DEFAULT_SEARCH_INDEX_DELAY_MS

@@ -2,7 +2,9 @@
 
 CRM routes are registered under both spellings of the object type (``contacts`` and ``0-1``) and
 counted in the stats under the name; each names the scopes any one of which admits it. Read
-scopes follow HubSpot's 403 example (facts 2.4), write scopes are assumed by analogy.
+scopes follow HubSpot's 403 example (facts 2.4), write scopes are assumed by analogy. Schema
+writes (custom properties, deal pipelines) need ``crm.schemas.{type}.write`` (facts 4.2, 5b; the
+pipelines spec lists ``crm.schemas.deals.write`` for deal pipeline writes).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sandbox import control
-from sandbox.crm import batch, objects, schema, search
+from sandbox.crm import batch, objects, schema, schema_writes, search
 from sandbox.http import Request, Response
 from sandbox.oauth import authorize, endpoints
 from sandbox.routing import Access, Router
@@ -55,6 +57,7 @@ def _object_routes(router: Router, object_type: str) -> None:
     read = Access(read_scopes(object_type))
     write = Access(write_scopes(object_type))
     searching = Access(read.scopes, search=True)
+    schema_write = Access((f"crm.schemas.{object_type}.write",))
     schemas = Access(
         (
             f"crm.objects.{object_type}.read",
@@ -76,6 +79,7 @@ def _object_routes(router: Router, object_type: str) -> None:
         ("POST", "/crm/v3/objects/{t}/batch/archive", batch.batch_archive, write),
         ("GET", "/crm/v3/properties/{t}", schema.list_properties, schemas),
         ("GET", "/crm/v3/properties/{t}/{name}", schema.read_property, schemas),
+        ("POST", "/crm/v3/properties/{t}", schema_writes.create_property, schema_write),
     ]
     for method, pattern, handler, access in table:
         key = f"{method} {pattern.replace('{t}', object_type)}"
@@ -96,6 +100,15 @@ def _pipeline_routes(router: Router) -> None:
         for alias in ("deals", "0-3"):
             template = f"/crm/v3/pipelines/{alias}{suffix}"
             router.add("GET", template, handler, key=key, access=access)
+    write = Access(("crm.schemas.deals.write",))
+    for alias in ("deals", "0-3"):
+        router.add(
+            "POST",
+            f"/crm/v3/pipelines/{alias}",
+            schema_writes.create_pipeline,
+            key="POST /crm/v3/pipelines/deals",
+            access=write,
+        )
 
 
 def _oauth_routes(router: Router) -> None:

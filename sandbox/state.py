@@ -10,6 +10,7 @@ import random
 
 from sandbox.clock import Clock
 from sandbox.config import SandboxConfig
+from sandbox.crm.portal import PortalSchema
 from sandbox.crm.records import ObjectStore
 from sandbox.faults import Faults
 from sandbox.limits import Limits
@@ -41,6 +42,8 @@ class Sandbox:
         )
         self.faults = Faults(random.Random(config.seed))  # noqa: S311 - fault rolls, not secrets
         self._stores: dict[tuple[int, str], ObjectStore] = {}
+        #: Custom properties and deal pipelines, by hub id (``sandbox.crm.portal``).
+        self.schemas: dict[int, PortalSchema] = {}
         self._next_record_id = FIRST_RECORD_ID
 
     def reset(self) -> None:
@@ -53,10 +56,20 @@ class Sandbox:
         key = (hub_id, object_type)
         store = self._stores.get(key)
         if store is None:
-            store = self._stores[key] = ObjectStore(object_type, self._new_record_id)
+            store = self._stores[key] = ObjectStore(
+                object_type, self.new_id, index_delay_ms=self.config.search_index_delay_ms
+            )
         return store
 
-    def _new_record_id(self) -> int:
+    def schema(self, hub_id: int) -> PortalSchema:
+        """One portal's custom properties and pipelines (created empty on first use)."""
+        schema = self.schemas.get(hub_id)
+        if schema is None:
+            schema = self.schemas[hub_id] = PortalSchema()
+        return schema
+
+    def new_id(self) -> int:
+        """A fresh id for a record, pipeline or stage: unique across the whole sandbox."""
         record_id = self._next_record_id
         self._next_record_id += 1
         return record_id

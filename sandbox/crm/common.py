@@ -7,10 +7,12 @@ category; ``idProperty`` must name a unique property (contacts: ``email``; all: 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sandbox.crm.associations import associations_view
 from sandbox.crm.properties import CATALOG
-from sandbox.crm.records import ObjectStore, Record
+from sandbox.crm.records import ObjectStore, Record, render
+from sandbox.crm.values import check_properties
 from sandbox.errors import (
     ApiError,
     invalid_json,
@@ -20,6 +22,9 @@ from sandbox.errors import (
 )
 from sandbox.http import Request
 from schemas.hubspot_defaults import DEFAULT_PIPELINE_ID
+
+if TYPE_CHECKING:
+    from sandbox.state import Sandbox
 
 
 def json_object(request: Request) -> dict[str, Any]:
@@ -35,9 +40,10 @@ def json_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def requested_properties(request: Request) -> list[str] | None:
-    """``properties`` query values (repeated and/or comma-separated), None when absent."""
-    values = request.query.get("properties") if request.query_string else None
+def requested_properties(request: Request, name: str = "properties") -> list[str] | None:
+    """``properties`` (or ``name``) query values, repeated and/or comma-separated; None when
+    absent."""
+    values = request.query.get(name) if request.query_string else None
     if not values:
         return None
     names = [name.strip() for value in values for name in value.split(",")]
@@ -104,3 +110,36 @@ def create_record(store: ObjectStore, values: dict[str, str | None], now_ms: int
         values = {**values, "pipeline": DEFAULT_PIPELINE_ID}
     check_unique_email(store, values, own_id=-1)
     return store.create(values, now_ms)
+
+
+def write_values(
+    sandbox: Sandbox, hub_id: int, object_type: str, raw: Any, record: Record | None = None
+) -> dict[str, str | None]:
+    """A write's ``properties`` checked against the portal's catalog (custom properties, and a
+    ``dealstage`` within the deal's pipeline: the written one, else the record's)."""
+    current = record.values.get("pipeline") if record is not None else None
+    catalog = sandbox.schema(hub_id).write_catalog(object_type, raw, current)
+    return check_properties(catalog, raw, hub_id)
+
+
+def record_view(
+    sandbox: Sandbox,
+    hub_id: int,
+    object_type: str,
+    record: Record,
+    requested: list[str] | None,
+    *,
+    written: bool = False,
+    history: list[str] | None = None,
+    associations: list[str] | None = None,
+) -> dict[str, Any]:
+    """``render`` with the portal's catalog, plus ``associations`` when asked for and found."""
+    catalog = sandbox.schema(hub_id).catalog(object_type)
+    body = render(
+        record, object_type, requested, written=written, catalog=catalog, with_history=history
+    )
+    if associations:
+        found = associations_view(sandbox, hub_id, record, associations)
+        if found:
+            body["associations"] = found
+    return body

@@ -11,17 +11,19 @@ without the property never satisfies a positive comparison and always satisfies 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sandbox.crm.properties import CATALOG, SEARCHABLE
+from sandbox.crm.properties import SEARCHABLE, PropertyDef
 from sandbox.crm.records import Record
 from sandbox.crm.values import InvalidValue, to_epoch_ms
 from sandbox.errors import validation_error
 
 Predicate = Callable[[Record], bool]
 Key = Callable[[str], Any]
+#: A portal's properties of one type (``PortalSchema.catalog``), custom ones included.
+Catalog = Mapping[str, PropertyDef]
 
 OPERATORS = frozenset(
     (
@@ -45,9 +47,9 @@ _PUNCTUATION = ".,;:!?()[]{}<>\"'"
 _WORD_SPLIT = re.compile(r"[^\w]+")
 
 
-def key_for(object_type: str, name: str) -> Key:
+def key_for(catalog: Catalog, name: str) -> Key:
     """How values of property ``name`` compare (see the module docstring)."""
-    definition = CATALOG[object_type].get(name)
+    definition = catalog.get(name)
     kind = definition.type if definition is not None else "string"
     if kind == "number":
         return _decimal
@@ -107,7 +109,7 @@ def query_predicate(object_type: str, query: str) -> Predicate | None:
     return matches
 
 
-def filter_predicate(object_type: str, spec: Any) -> Predicate:
+def filter_predicate(catalog: Catalog, spec: Any) -> Predicate:
     """One filter of a group; malformed filters are HubSpot's 400 VALIDATION_ERROR."""
     if not isinstance(spec, dict) or not isinstance(spec.get("propertyName"), str):
         raise validation_error("Invalid filter: each filter needs a propertyName and an operator")
@@ -117,19 +119,19 @@ def filter_predicate(object_type: str, spec: Any) -> Predicate:
         raise validation_error(f"Invalid filter operator {operator!r} for property {name}")
     positive = _NEGATED.get(operator)
     if positive is not None:
-        inner = _positive(object_type, name, positive, spec)
+        inner = _positive(catalog, name, positive, spec)
         return lambda record: not inner(record)
-    return _positive(object_type, name, operator, spec)
+    return _positive(catalog, name, operator, spec)
 
 
-def _positive(object_type: str, name: str, operator: str, spec: dict[str, Any]) -> Predicate:
+def _positive(catalog: Catalog, name: str, operator: str, spec: dict[str, Any]) -> Predicate:
     if operator == "HAS_PROPERTY":
         return lambda record: name in record.values
     if operator == "NOT_HAS_PROPERTY":
         return lambda record: name not in record.values
     if operator == "CONTAINS_TOKEN":
         return _contains_token(name, _text(spec, "value"))
-    key = key_for(object_type, name)
+    key = key_for(catalog, name)
     if operator == "IN":
         return _in(name, key, spec)
     wanted = key(_text(spec, "value"))

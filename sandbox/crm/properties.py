@@ -2,8 +2,10 @@
 
 Every field the 11 tools use (DESIGN.md section 5) plus HubSpot's bookkeeping properties, with
 HubSpot's types (facts 4) and the enumerations of ``schemas.hubspot_defaults``. The lists of
-default returned and default searchable properties are HubSpot's (facts 4.5, 4.6). Known gap:
-real portals type ``industry`` as an enumeration; the project's catalogue keeps it free text.
+default returned and default searchable properties are HubSpot's (facts 4.5, 4.6). A company's
+``industry`` is an enumeration, as in every real portal (``sandbox.crm.industries``). Portals add
+their own properties through the Properties API (``sandbox.crm.portal``); those are
+``PropertyDef`` values too, with ``hubspot_defined`` off.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.clock import iso_ms
+from sandbox.crm.industries import INDUSTRIES
 from schemas.hubspot_defaults import ENUMERATIONS, OBJECT_TYPE_IDS, Option
+
+#: When HubSpot's own properties were defined, as their definitions report it.
+_DEFINED_AT = "2019-08-06T02:41:52.512Z"
 
 #: ``0-1`` -> ``contacts`` and ``contacts`` -> ``contacts``: both spellings reach one type.
 OBJECT_TYPES: dict[str, str] = {
@@ -74,7 +81,12 @@ SEARCHABLE: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class PropertyDef:
-    """One property definition: HubSpot's ``type`` and ``fieldType``, options, write rules."""
+    """One property definition: HubSpot's ``type`` and ``fieldType``, options, write rules.
+
+    Custom properties (created through ``POST /crm/v3/properties/{type}``) carry their creation
+    time in ``created_ms`` and have ``hubspot_defined`` off; all fields are plain data so the
+    definitions can be persisted with the rest of the sandbox's state.
+    """
 
     name: str
     label: str
@@ -84,17 +96,22 @@ class PropertyDef:
     options: tuple[Option, ...] = ()
     read_only: bool = False
     unique: bool = False
+    hubspot_defined: bool = True
+    created_ms: int | None = None
+    description: str = ""
+    display_order: int = -1
 
     def view(self, object_type: str) -> dict[str, Any]:
         """The Properties API shape (``GET /crm/v3/properties/{type}/{name}``)."""
+        stamp = _DEFINED_AT if self.created_ms is None else iso_ms(self.created_ms)
         return {
-            "updatedAt": "2019-08-06T02:41:52.512Z",
-            "createdAt": "2019-08-06T02:41:52.512Z",
+            "updatedAt": stamp,
+            "createdAt": stamp,
             "name": self.name,
             "label": self.label,
             "type": self.type,
             "fieldType": self.field_type,
-            "description": "",
+            "description": self.description,
             "groupName": self.group,
             "options": [
                 {
@@ -105,15 +122,15 @@ class PropertyDef:
                 }
                 for o in self.options
             ],
-            "displayOrder": -1,
+            "displayOrder": self.display_order,
             "calculated": self.read_only and self.name != "hs_object_id",
             "externalOptions": False,
             "hasUniqueValue": self.unique,
             "hidden": False,
-            "hubspotDefined": True,
+            "hubspotDefined": self.hubspot_defined,
             "modificationMetadata": {
-                "archivable": False,
-                "readOnlyDefinition": True,
+                "archivable": not self.hubspot_defined,
+                "readOnlyDefinition": self.hubspot_defined,
                 "readOnlyValue": self.read_only,
             },
             "formField": not self.read_only,
@@ -179,7 +196,7 @@ def _companies() -> list[PropertyDef]:
         _text("name", "Company name", g),
         _text("domain", "Company Domain Name", g),
         _text("website", "Website URL", g),
-        _text("industry", "Industry", g),
+        PropertyDef("industry", "Industry", "enumeration", "select", g, INDUSTRIES),
         _text("phone", "Phone Number", g, "phonenumber"),
         _text("address", "Street Address", g),
         _text("city", "City", g),

@@ -4,17 +4,19 @@ Up to 5 filter groups of up to 6 filters, 18 filters in all; one sort (``"-creat
 ``{"propertyName", "direction"}``); ``limit`` up to 200 (10 by default); ``after`` an integer
 offset; results capped at 10,000 per query; ``query`` up to 3,000 characters. Breaking a limit is
 400 VALIDATION_ERROR (exact wording UNCONFIRMED). Archived records never appear; without a sort,
-results come oldest first. Objects are searchable as soon as they are written.
+results come oldest first. Like HubSpot's index, search sees a write only once the sandbox's
+``search_index_delay_ms`` has passed on its clock (at once by default; ``Record.search_view``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sandbox.crm.common import json_object, listed_properties
-from sandbox.crm.filters import Predicate, filter_predicate, key_for, query_predicate
-from sandbox.crm.records import Record, render
+from sandbox.crm.filters import Catalog, Predicate, filter_predicate, key_for, query_predicate
+from sandbox.crm.records import ObjectStore, Record, render
 from sandbox.errors import validation_error
 from sandbox.http import Request, Response, json_response
 
@@ -42,22 +44,34 @@ def search(sandbox: Sandbox, request: Request, object_type: str) -> Response:
     """Filter, sort and page one type's live records."""
     body = json_object(request)
     limit, after = _paging(body)
-    predicates = _predicates(object_type, body)
+    catalog = sandbox.schema(request.hub_id).catalog(object_type)
+    predicates = _predicates(object_type, catalog, body)
     sort = _sort(body.get("sorts"))
     requested = listed_properties(body.get("properties"))
     store = sandbox.store(request.hub_id, object_type)
-    found = [r for r in store.live() if all(p(r) for p in predicates)]
+    indexed = _indexed(store, sandbox.clock.now_ms())
+    found = [r for r in indexed if all(p(r) for p in predicates)]
     if sort is not None:
-        found = _sorted(object_type, found, sort)
+        found = _sorted(catalog, found, sort)
     end = min(after + limit, MAX_RESULTS)
     page = found[after:end]
     result: dict[str, Any] = {
         "total": len(found),
-        "results": [render(r, object_type, requested) for r in page],
+        "results": [render(r, object_type, requested, catalog=catalog) for r in page],
     }
     if end < min(len(found), MAX_RESULTS):
         result["paging"] = {"next": {"after": str(end), "link": f"?after={end}"}}
     return json_response(200, result)
+
+
+def _indexed(store: ObjectStore, now_ms: int) -> Iterator[Record]:
+    """Live records as the search index has them now (lagging ones as of their last due write)."""
+    for record in store.live():
+        view = record.search_view(now_ms)
+        if view is record.values:
+            yield record
+        elif view is not None:
+            yield replace(record, values=view)
 
 
 def _paging(body: dict[str, Any]) -> tuple[int, int]:
@@ -83,7 +97,7 @@ def _integer(value: Any, name: str) -> int:
         raise validation_error(f"{name} must be an integer, got {value!r}") from None
 
 
-def _predicates(object_type: str, body: dict[str, Any]) -> list[Predicate]:
+def _predicates(object_type: str, catalog: Catalog, body: dict[str, Any]) -> list[Predicate]:
     predicates: list[Predicate] = []
     query = body.get("query")
     if query is not None:
@@ -96,13 +110,13 @@ def _predicates(object_type: str, body: dict[str, Any]) -> list[Predicate]:
         matcher = query_predicate(object_type, query)
         if matcher is not None:
             predicates.append(matcher)
-    groups = _groups(object_type, body.get("filterGroups") or [])
+    groups = _groups(catalog, body.get("filterGroups") or [])
     if groups:
         predicates.append(lambda r: any(all(f(r) for f in group) for group in groups))
     return predicates
 
 
-def _groups(object_type: str, raw: Any) -> list[list[Predicate]]:
+def _groups(catalog: Catalog, raw: Any) -> list[list[Predicate]]:
     if not isinstance(raw, list):
         raise validation_error("filterGroups must be a list")
     if len(raw) > MAX_GROUPS:
@@ -118,7 +132,7 @@ def _groups(object_type: str, raw: Any) -> list[list[Predicate]]:
                 f"Too many filters in a group: {len(filters)} (at most {MAX_FILTERS_PER_GROUP})"
             )
         total += len(filters)
-        groups.append([filter_predicate(object_type, spec) for spec in filters])
+        groups.append([filter_predicate(catalog, spec) for spec in filters])
     if total > MAX_FILTERS:
         raise validation_error(f"Too many filters: {total} (at most {MAX_FILTERS} in all groups)")
     return groups
@@ -138,9 +152,9 @@ def _sort(raw: Any) -> Sort | None:
     raise validation_error("Invalid sort: use a property name or {propertyName, direction}")
 
 
-def _sorted(object_type: str, records: list[Record], sort: Sort) -> list[Record]:
+def _sorted(catalog: Catalog, records: list[Record], sort: Sort) -> list[Record]:
     """Sorted by the property (ties by creation); records without a value always come last."""
-    key = key_for(object_type, sort.name)
+    key = key_for(catalog, sort.name)
     with_value: list[tuple[Any, Record]] = []
     without: list[Record] = []
     for record in records:

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sandbox.clock import iso_ms
-from sandbox.crm.properties import CATALOG, PropertyDef
+from sandbox.crm.properties import PropertyDef
 from sandbox.errors import ApiError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -46,16 +46,18 @@ class InvalidValue(ValueError):
         self.message = message
 
 
-def check_properties(object_type: str, raw: Any, hub_id: int) -> dict[str, str | None]:
+def check_properties(
+    catalog: Mapping[str, PropertyDef], raw: Any, hub_id: int
+) -> dict[str, str | None]:
     """Normalise a ``properties`` object for a write; raise HubSpot's 400 listing every problem.
 
-    The result maps each property to its stored string, or None to clear it.
+    ``catalog`` is the portal's (``PortalSchema.write_catalog``): HubSpot's properties plus the
+    portal's custom ones. The result maps each property to its stored string, or None to clear it.
     """
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
         raise ApiError(400, "Invalid input: properties must be an object", "VALIDATION_ERROR")
-    catalog = CATALOG[object_type]
     clean: dict[str, str | None] = {}
     problems: list[Problem] = []
     for name, value in raw.items():
@@ -112,7 +114,10 @@ def normalise(definition: PropertyDef, value: Any) -> str | None:
         return normalise_number(value)
     if definition.type in ("datetime", "date"):
         return iso_ms(to_epoch_ms(value))
-    if definition.type == "enumeration":
+    if definition.type in ("enumeration", "bool"):
+        if definition.field_type == "checkbox":
+            # Multiple checkboxes: several options, separated by semicolons.
+            return ";".join(_option(definition, part) for part in _as_text(value).split(";"))
         return _option(definition, value)
     text = _as_text(value)
     if definition.name == "email" and not _EMAIL.match(text):

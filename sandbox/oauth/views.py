@@ -1,7 +1,11 @@
 """Token metadata bodies: v1 ``access-tokens``/``refresh-tokens`` and v3 introspection.
 
 Shapes follow the documented examples (facts 1.4); the user, domain and signature fields are
-made-up but stable per portal, since the sandbox has no real users.
+made-up but stable per portal, since the sandbox has no real users. The signed access token also
+carries ``appInstallId`` (an integer, stable per app and portal) and ``audience`` (a string), which
+the facts sheet lists as required in the spec snapshot it read (facts 5b). The stored spec
+versions read for this work (v1 155908, v3 and 2026-03 279897) do not define them yet, so their
+types and the ``audience`` value are guesses (UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -23,6 +27,15 @@ def _portal(sandbox: Sandbox, hub_id: int) -> Portal:
     return portal if portal is not None else Portal(hub_id, frozenset(), user_id=hub_id)
 
 
+#: What ``signed_access_token.audience`` says for a public, marketplace-distributed app (guess).
+AUDIENCE = "marketplace"
+
+
+def app_install_id(app_id: int, hub_id: int) -> int:
+    """One install's id: stable per app and portal, within the spec's int32 range."""
+    return (app_id % 1000) * 1_000_000 + hub_id % 1_000_000
+
+
 def _signed(access: AccessToken, portal: Portal) -> dict[str, Any]:
     digest = hashlib.sha256(access.token.encode()).digest()
     signature = base64.b64encode(digest).decode()
@@ -42,6 +55,8 @@ def _signed(access: AccessToken, portal: Portal) -> dict[str, Any]:
         "installingUserId": portal.user_id,
         "isServiceAccount": False,
         "isPrivateDistribution": False,
+        "appInstallId": app_install_id(access.app_id, access.hub_id),
+        "audience": AUDIENCE,
     }
 
 

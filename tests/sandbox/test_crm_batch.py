@@ -26,11 +26,10 @@ def test_batch_create_all_good_is_201(crm: Crm) -> None:
 
 
 def test_batch_create_partial_failure_is_207(crm: Crm) -> None:
-    """Invalid and duplicate inputs fail alone: 207 with numErrors and StandardErrors."""
-    crm.create("contacts", email="taken@x.io")
+    """Invalid inputs fail alone: 207 with numErrors and StandardErrors."""
     inputs = [
         {"properties": {"email": "new@x.io"}, "objectWriteTraceId": "t1"},
-        {"properties": {"email": "taken@x.io"}, "objectWriteTraceId": "t2"},
+        {"properties": {"email": "not-an-email"}, "objectWriteTraceId": "t2"},
         {"properties": {"lifecyclestage": "nope"}, "objectWriteTraceId": "t3"},
     ]
     response = _batch(crm, "contacts", "create", {"inputs": inputs})
@@ -38,13 +37,41 @@ def test_batch_create_partial_failure_is_207(crm: Crm) -> None:
     body = response.json()
     assert body["numErrors"] == 2
     assert [r["properties"]["email"] for r in body["results"]] == ["new@x.io"]
-    conflict, invalid = body["errors"]
-    assert conflict["category"] == "CONFLICT"
-    assert conflict["message"].startswith("Contact already exists. Existing ID: ")
-    assert conflict["context"] == {"objectWriteTraceId": ["t2"]}
+    bad_email, invalid = body["errors"]
+    assert bad_email["category"] == "VALIDATION_ERROR"
+    assert bad_email["errors"][0]["code"] == "INVALID_EMAIL"
+    assert bad_email["context"] == {"objectWriteTraceId": ["t2"]}
     assert invalid["category"] == "VALIDATION_ERROR"
     assert invalid["errors"][0]["code"] == "INVALID_OPTION"
     assert set(invalid) == {"status", "category", "message", "context", "errors", "links"}
+
+
+def test_batch_create_with_an_existing_email_fails_whole(crm: Crm) -> None:
+    """An existing email makes the whole batch 409 CONFLICT naming the first one; none created."""
+    first = crm.create("contacts", email="taken@x.io")
+    crm.create("contacts", email="also@x.io")
+    inputs = [
+        {"properties": {"email": "new@x.io"}},
+        {"properties": {"email": "TAKEN@x.io"}},
+        {"properties": {"email": "also@x.io"}},
+    ]
+    response = _batch(crm, "contacts", "create", {"inputs": inputs})
+    assert response.status_code == 409
+    body = response.json()
+    assert body["category"] == "CONFLICT"
+    assert body["message"] == f"Contact already exists. Existing ID: {first['id']}"
+    listed = crm.call("GET", "/crm/v3/objects/contacts", params={"properties": "email"}).json()
+    assert [r["properties"]["email"] for r in listed["results"]] == ["taken@x.io", "also@x.io"]
+
+
+def test_batch_create_with_an_email_twice_fails_whole(crm: Crm) -> None:
+    """Two inputs with one email are refused whole (400) and nothing is created."""
+    inputs = [{"properties": {"email": "a@x.io"}}, {"properties": {"email": "A@x.io"}}]
+    response = _batch(crm, "contacts", "create", {"inputs": inputs})
+    assert response.status_code == 400
+    assert response.json()["category"] == "VALIDATION_ERROR"
+    listed = crm.call("GET", "/crm/v3/objects/contacts").json()
+    assert listed["results"] == []
 
 
 def test_batch_read_reports_missing_ids_together(crm: Crm) -> None:

@@ -48,3 +48,25 @@ def test_property_definitions(crm: Crm) -> None:
     assert {"name", "domain", "industry", "annualrevenue", "numberofemployees"} <= companies
     missing = crm.call("GET", "/crm/v3/properties/deals/nope")
     assert missing.status_code == 404
+
+
+def test_company_industry_is_hubspots_enumeration(crm: Crm) -> None:
+    """``industry`` lists HubSpot's options and refuses free text as INVALID_OPTION."""
+    industry = crm.call("GET", "/crm/v3/properties/companies/industry").json()
+    assert (industry["type"], industry["fieldType"]) == ("enumeration", "select")
+    values = [o["value"] for o in industry["options"]]
+    assert len(values) == 147
+    assert values[:2] == ["ACCOUNTING", "AIRLINES_AVIATION"]
+    assert "COMPUTER_SOFTWARE" in values
+    company = crm.create("companies", name="Acme", industry="COMPUTER_SOFTWARE")
+    assert company["properties"]["industry"] == "COMPUTER_SOFTWARE"
+    body = {"properties": {"name": "Beta", "industry": "Software"}}
+    refused = crm.call("POST", "/crm/v3/objects/companies", json=body)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["code"] == "INVALID_OPTION"
+
+
+def test_default_stages_write_permissions(crm: Crm) -> None:
+    """Default stages answer the spec enum's CRM_PERMISSIONS_ENFORCEMENT."""
+    (pipeline,) = crm.call("GET", "/crm/v3/pipelines/deals").json()["results"]
+    assert {s["writePermissions"] for s in pipeline["stages"]} == {"CRM_PERMISSIONS_ENFORCEMENT"}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
+from hubspot import HubSpot
 
 from tests.support.sandbox_server import CLIENT_ID, CLIENT_SECRET, SandboxServer
 
@@ -27,6 +30,27 @@ def test_access_token_metadata(fresh_sandbox: SandboxServer) -> None:
     assert {"app_id", "user_id", "user", "hub_domain", "signed_access_token"} <= set(body)
     fresh_sandbox.control.advance_clock(1801)
     assert fresh_sandbox.http.get(f"/oauth/v1/access-tokens/{token}").status_code == 404
+
+
+def test_signed_access_token_has_install_id_and_audience(fresh_sandbox: SandboxServer) -> None:
+    """The signed token names its install (an int, stable per app and portal) and audience, in
+    v1 metadata and v3 introspection alike; the SDK reads the v1 answer."""
+    connection = fresh_sandbox.connect()
+    token = connection.tokens.access_token
+    client: Any = HubSpot(host=fresh_sandbox.base_url, client_side_validation=True)
+    info = client.oauth.access_tokens_api.get(token)
+    assert info.hub_id == connection.hub_id
+    signed = fresh_sandbox.http.get(f"/oauth/v1/access-tokens/{token}").json()[
+        "signed_access_token"
+    ]
+    assert isinstance(signed["appInstallId"], int)
+    assert signed["audience"] == "marketplace"
+    introspected = _introspect(fresh_sandbox, token=token, token_type_hint="access_token").json()
+    assert introspected["signed_access_token"]["appInstallId"] == signed["appInstallId"]
+    assert introspected["signed_access_token"]["audience"] == "marketplace"
+    again = fresh_sandbox.refresh(connection.tokens.refresh_token).access_token
+    later = fresh_sandbox.http.get(f"/oauth/v1/access-tokens/{again}").json()
+    assert later["signed_access_token"]["appInstallId"] == signed["appInstallId"]
 
 
 def test_refresh_token_metadata_and_delete(fresh_sandbox: SandboxServer) -> None:
