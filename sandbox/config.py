@@ -7,6 +7,7 @@ does not (the authorization code's lifetime) the default is a documented guess.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 #: HubSpot's access-token lifetime since the 30-minute change (facts 1.3, CL-30MIN).
 DEFAULT_TOKEN_TTL = 1800
@@ -20,6 +21,18 @@ DEFAULT_SEARCH_PER_SECOND = 5
 DEFAULT_REFRESH_SETTLE_SECONDS = 5.0
 #: The first hub id handed out by ``POST /_sandbox/portals`` when none is asked for.
 DEFAULT_FIRST_HUB_ID = 20000001
+#: ``SANDBOX_STATE``'s spelling for "keep nothing on disk".
+MEMORY = "memory"
+
+
+def state_path(value: str | Path | None) -> Path | None:
+    """``SANDBOX_STATE`` as a path, or None for ``memory`` (or nothing)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.lower() in ("", MEMORY, ":memory:"):
+        return None
+    return Path(text)
 
 
 @dataclass(frozen=True)
@@ -29,7 +42,8 @@ class SandboxConfig:
     ``rotate_refresh_tokens`` is off by default because HubSpot's docs imply a long-lived refresh
     token (facts 1.3, UNCONFIRMED); turning it on makes every refresh issue a new refresh token and
     retire the old one, so the pipeline's "store the refresh token from every response" rule is
-    exercised. ``seed`` makes fault probabilities reproducible.
+    exercised. ``seed`` makes fault probabilities reproducible. ``state_path`` is the SQLite
+    file the state persists to (``sandbox.persistence``); None keeps it in memory only.
     """
 
     token_ttl: int = DEFAULT_TOKEN_TTL
@@ -40,3 +54,4 @@ class SandboxConfig:
     refresh_settle_seconds: float = DEFAULT_REFRESH_SETTLE_SECONDS
     first_hub_id: int = DEFAULT_FIRST_HUB_ID
     seed: int | None = None
+    state_path: Path | None = None

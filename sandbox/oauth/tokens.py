@@ -249,6 +249,23 @@ class TokenBook:
         for code in install.codes:
             self.codes.pop(code, None)
 
+    def restore(
+        self,
+        access: list[AccessToken],
+        refresh: list[RefreshToken],
+        codes: list[AuthCode],
+    ) -> None:
+        """Load persisted codes and tokens, rebuilding the per-install index uninstall uses."""
+        for token in access:
+            self.access[token.token] = token
+            self._install(token.client_id, token.hub_id).access.append(token.token)
+        for grant in refresh:
+            self.refresh[grant.token] = grant
+            self._install(grant.client_id, grant.hub_id).refresh.append(grant.token)
+        for code in codes:
+            self.codes[code.code] = code
+            self._install(code.client_id, code.hub_id).codes.append(code.code)
+
     def _issue_access(self, refresh: RefreshToken) -> AccessToken:
         now = self._clock.now()
         token = AccessToken(

@@ -310,14 +310,18 @@ def _spaced(scopes: str | Sequence[str]) -> str:
 
 @contextmanager
 def running_sandbox(config: SandboxConfig | None = None) -> Iterator[SandboxServer]:
-    """Serve a fresh sandbox on a free loopback port for the duration of the block."""
+    """Serve a sandbox on a free loopback port for the duration of the block.
+
+    It starts empty, or from ``config.state_path``; leaving the block writes that file.
+    """
     config = config or SandboxConfig()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    app = create_app(config)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(config), log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="sandbox", daemon=True
@@ -336,6 +340,7 @@ def running_sandbox(config: SandboxConfig | None = None) -> Iterator[SandboxServ
         server.should_exit = True
         thread.join(10)
         sock.close()
+        app.close()
 
 
 @pytest.fixture(scope="session")
