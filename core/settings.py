@@ -30,6 +30,10 @@ DEFAULT_SQLITE_FILE = "hubspot-actions.db"
 #: Where local mode keeps generated state (the token key file, the local API key).
 DEFAULT_STATE_DIR = ".hubspot-actions"
 
+#: The sandbox's state file under ``run`` when ``SANDBOX_STATE`` is unset (the ``sandbox``
+#: command alone keeps its state in memory).
+DEFAULT_SANDBOX_STATE_FILE = Path(DEFAULT_STATE_DIR) / "sandbox.db"
+
 _SCOPE_RE = re.compile(r"^[a-z][a-z0-9_.\-]*[a-z0-9]$|^[a-z]$")
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
 
@@ -103,6 +107,9 @@ class Settings(BaseSettings):
     sandbox_port: int = Field(default=8090, ge=1, le=65535)
     sandbox_token_ttl: int = Field(default=1800, ge=1)
     sandbox_rotate_refresh_tokens: bool = False
+    #: ``memory`` or a SQLite file path; unset means the command's default (``run``:
+    #: ``DEFAULT_SANDBOX_STATE_FILE``, ``sandbox``: ``memory``).
+    sandbox_state: str | None = None
 
     #: Components ``/readyz`` waits for besides the database and Redis (``run`` sets it to
     #: what it started: ``worker,scheduler,sandbox``).
@@ -130,6 +137,16 @@ class Settings(BaseSettings):
         if isinstance(value, list | tuple):
             return tuple(str(v) for v in value)
         return ()
+
+    @field_validator("sandbox_state")
+    @classmethod
+    def _check_sandbox_state(cls, value: str | None) -> str | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        if text.lower() != "memory" and text.endswith(("/", "\\")):
+            raise ValueError("must be `memory` or the path of a SQLite file, not a directory")
+        return text
 
     @field_validator("database_url")
     @classmethod

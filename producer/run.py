@@ -20,7 +20,7 @@ from types import FrameType
 import httpx
 
 from core.logging import get_logger
-from core.settings import Settings
+from core.settings import DEFAULT_SANDBOX_STATE_FILE, Settings
 from producer.embedded_redis import EmbeddedRedis
 from producer.local_setup import ensure_bootstrap_key, prepare_database, prepare_keyring
 from schemas.connection import Connection
@@ -50,6 +50,8 @@ class Runner:
         self.redis: EmbeddedRedis | None = None
         self.stop = threading.Event()
         self.env = dict(os.environ)
+        #: Where the sandbox keeps its data, so a restart keeps connected accounts working.
+        self.sandbox_state = settings.sandbox_state or str(DEFAULT_SANDBOX_STATE_FILE)
 
     def run(self) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -92,7 +94,8 @@ class Runner:
     def _start_sandbox(self) -> None:
         port = self.settings.sandbox_port
         base = f"http://127.0.0.1:{port}"
-        self.children.append(Child("sandbox", ["sandbox", "--port", str(port)], self.env))
+        args = ["sandbox", "--port", str(port), "--state", self.sandbox_state]
+        self.children.append(Child("sandbox", args, self.env))
         self._wait_http(f"{base}/_sandbox/stats", "sandbox")
         secret = secrets.token_urlsafe(24)
         self.env.update(
@@ -159,6 +162,7 @@ class Runner:
                 f"  HubSpot:    local sandbox at {self.env['HUBSPOT_API_BASE']} "
                 f"(portal {getattr(self, 'sandbox_hub_id', '?')})"
             )
+            lines.append(self._sandbox_data_line())
         else:
             lines.append(f"  HubSpot:    {self.settings.hubspot_api_base}")
         lines += [
@@ -174,6 +178,14 @@ class Runner:
             "",
         ]
         print("\n".join(lines), flush=True)
+
+    def _sandbox_data_line(self) -> str:
+        if self.sandbox_state.strip().lower() == "memory":
+            return "  Sandbox data: in memory (SANDBOX_STATE=memory): forgotten when run stops"
+        return (
+            f"  Sandbox data: {self.sandbox_state}   (kept across restarts; to start afresh, "
+            "stop run, then `hubspot-actions sandbox --reset` or delete the file)"
+        )
 
     # -- supervision ----------------------------------------------------------------------
 
