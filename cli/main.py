@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +18,7 @@ from cli.accounts import register as register_account_commands
 from cli.common import cli_settings
 from cli.jobs import register as register_job_commands
 from core.errors import ConfigurationError
-from core.settings import load_settings
+from core.settings import DEFAULT_SANDBOX_STATE_FILE, load_settings
 
 app = typer.Typer(
     name="hubspot-actions",
@@ -94,20 +95,50 @@ def scheduler() -> None:
 @app.command()
 def sandbox(
     port: Annotated[int | None, typer.Option(help="Port (default: SANDBOX_PORT)")] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(help="`memory` or a SQLite file to keep state in (default: SANDBOX_STATE)"),
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete the state file (default: run's) and exit")
+    ] = False,
 ) -> None:
     """The local HubSpot sandbox (for development and tests)."""
-    from sandbox.config import SandboxConfig
+    from sandbox.config import SandboxConfig, state_path
+    from sandbox.persistence import StateFileError
     from sandbox.server import serve
 
     settings = cli_settings("sandbox")
-    serve(
-        port=port or settings.sandbox_port,
-        config=SandboxConfig(
-            token_ttl=settings.sandbox_token_ttl,
-            rotate_refresh_tokens=settings.sandbox_rotate_refresh_tokens,
-            search_index_delay_ms=settings.sandbox_search_index_delay_ms,
-        ),
-    )
+    chosen = state or settings.sandbox_state
+    try:
+        if reset:
+            _reset_sandbox_state(state_path(chosen or str(DEFAULT_SANDBOX_STATE_FILE)))
+            return
+        serve(
+            port=port or settings.sandbox_port,
+            config=SandboxConfig(
+                token_ttl=settings.sandbox_token_ttl,
+                rotate_refresh_tokens=settings.sandbox_rotate_refresh_tokens,
+                search_index_delay_ms=settings.sandbox_search_index_delay_ms,
+                state_path=state_path(chosen),
+            ),
+        )
+    except StateFileError as exc:
+        raise ConfigurationError(f"SANDBOX_STATE: {exc}") from None
+
+
+def _reset_sandbox_state(path: Path | None) -> None:
+    """``sandbox --reset``: delete the file (never a file that is not sandbox state)."""
+    from sandbox.persistence import remove_state_file
+
+    if path is None:
+        typer.echo("sandbox state is in memory: nothing to delete")
+        return
+    removed = remove_state_file(path)
+    for item in removed:
+        typer.echo(f"deleted {item}")
+    if not removed:
+        typer.echo(f"no sandbox state at {path}: nothing to delete")
 
 
 @db_app.command("upgrade")

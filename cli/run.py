@@ -24,7 +24,8 @@ from cli.embedded_redis import EmbeddedRedis
 from cli.local_env import remove_local_env, write_local_env
 from cli.local_setup import ensure_bootstrap_key, prepare_database, prepare_keyring
 from core.logging import get_logger
-from core.settings import DEFAULT_STATE_DIR, LOCAL_ENV_FILE, Settings
+from core.settings import DEFAULT_SANDBOX_STATE_FILE, DEFAULT_STATE_DIR, LOCAL_ENV_FILE, Settings
+from sandbox.config import DEFAULT_FIRST_HUB_ID
 from schemas.connection import Connection
 
 log = get_logger(__name__)
@@ -52,6 +53,8 @@ class Runner:
         self.redis: EmbeddedRedis | None = None
         self.stop = threading.Event()
         self.env = dict(os.environ)
+        #: Where the sandbox keeps its data, so a restart keeps connected accounts working.
+        self.sandbox_state = settings.sandbox_state or str(DEFAULT_SANDBOX_STATE_FILE)
 
     def run(self) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -95,7 +98,8 @@ class Runner:
     def _start_sandbox(self) -> None:
         port = self.settings.sandbox_port
         base = f"http://127.0.0.1:{port}"
-        self.children.append(Child("sandbox", ["sandbox", "--port", str(port)], self.env))
+        args = ["sandbox", "--port", str(port), "--state", self.sandbox_state]
+        self.children.append(Child("sandbox", args, self.env))
         self._wait_http(f"{base}/_sandbox/stats", "sandbox")
         secret = secrets.token_urlsafe(24)
         self.env.update(
@@ -116,7 +120,11 @@ class Runner:
             },
             timeout=5,
         ).raise_for_status()
-        portal = httpx.post(f"{base}/_sandbox/portals", json={}, timeout=5)
+        # The same hub id on every start: with persisted sandbox state, a restart finds the
+        # portal it made before instead of adding another one (re-posting it is idempotent).
+        portal = httpx.post(
+            f"{base}/_sandbox/portals", json={"hub_id": DEFAULT_FIRST_HUB_ID}, timeout=5
+        )
         portal.raise_for_status()
         self.sandbox_hub_id = portal.json().get("hub_id")
 
@@ -176,6 +184,7 @@ class Runner:
                 f"  HubSpot:    local sandbox at {self.env['HUBSPOT_API_BASE']} "
                 f"(portal {getattr(self, 'sandbox_hub_id', '?')})"
             )
+            lines.append(self._sandbox_data_line())
         else:
             lines.append(f"  HubSpot:    {self.settings.hubspot_api_base}")
         lines += [
@@ -195,6 +204,14 @@ class Runner:
             "",
         ]
         print("\n".join(lines), flush=True)
+
+    def _sandbox_data_line(self) -> str:
+        if self.sandbox_state.strip().lower() == "memory":
+            return "  Sandbox data: in memory (SANDBOX_STATE=memory): forgotten when run stops"
+        return (
+            f"  Sandbox data: {self.sandbox_state}   (kept across restarts; to start afresh, "
+            "stop run, then `hubspot-actions sandbox --reset` or delete the file)"
+        )
 
     # -- supervision ----------------------------------------------------------------------
 

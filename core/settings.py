@@ -32,6 +32,9 @@ DEFAULT_STATE_DIR = ".hubspot-actions"
 
 #: What ``run`` writes for the other commands of its working directory (DESIGN section 17).
 LOCAL_ENV_FILE = Path(DEFAULT_STATE_DIR) / "env"
+#: The sandbox's state file under ``run`` when ``SANDBOX_STATE`` is unset (the ``sandbox``
+#: command alone keeps its state in memory).
+DEFAULT_SANDBOX_STATE_FILE = Path(DEFAULT_STATE_DIR) / "sandbox.db"
 
 _SCOPE_RE = re.compile(r"^[a-z][a-z0-9_.\-]*[a-z0-9]$|^[a-z]$")
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
@@ -108,6 +111,9 @@ class Settings(BaseSettings):
     sandbox_rotate_refresh_tokens: bool = False
     #: How long the sandbox's search index lags writes (HubSpot's search is eventually consistent).
     sandbox_search_index_delay_ms: int = Field(default=0, ge=0)
+    #: ``memory`` or a SQLite file path; unset means the command's default (``run``:
+    #: ``DEFAULT_SANDBOX_STATE_FILE``, ``sandbox``: ``memory``).
+    sandbox_state: str | None = None
 
     #: Components ``/readyz`` waits for besides the database and Redis (``run`` sets it to
     #: what it started: ``worker,scheduler,sandbox``).
@@ -135,6 +141,16 @@ class Settings(BaseSettings):
         if isinstance(value, list | tuple):
             return tuple(str(v) for v in value)
         return ()
+
+    @field_validator("sandbox_state")
+    @classmethod
+    def _check_sandbox_state(cls, value: str | None) -> str | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        if text.lower() != "memory" and text.endswith(("/", "\\")):
+            raise ValueError("must be `memory` or the path of a SQLite file, not a directory")
+        return text
 
     @field_validator("database_url")
     @classmethod

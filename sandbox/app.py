@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import uuid
+from collections.abc import Callable
 
 from sandbox.auth import authorize, note_presented
 from sandbox.config import SandboxConfig
@@ -18,6 +20,7 @@ from sandbox.dropping import drop_connection
 from sandbox.errors import ApiError, SandboxError, resource_not_found
 from sandbox.faults import Fault
 from sandbox.http import Receive, Request, Response, Scope, Send, read_body, send_response
+from sandbox.persistence import Persistence, StateFile
 from sandbox.routes import build_router
 from sandbox.routing import Route
 from sandbox.state import Sandbox
@@ -25,18 +28,34 @@ from sandbox.state import Sandbox
 log = logging.getLogger("sandbox")
 
 _BODYLESS = frozenset(("GET", "HEAD", "DELETE", "OPTIONS"))
+#: Methods that never change persisted state (their ``used`` marks on tokens may be lost).
+_READS = frozenset(("GET", "HEAD", "OPTIONS"))
 
 
 class SandboxApp:
-    """ASGI entry point; ``sandbox`` is the state, exposed for in-process inspection."""
+    """ASGI entry point; ``sandbox`` is the state, exposed for in-process inspection.
+
+    With a ``state_path`` the state is loaded from that file first and kept in step with it
+    (``sandbox.persistence``); ``close()`` writes the last changes, and the server calls it on
+    shutdown. Handlers run under the persistence lock so a snapshot never sees half a change.
+    """
 
     def __init__(self, config: SandboxConfig) -> None:
         self.sandbox = Sandbox(config)
         self.router = build_router()
+        self.persistence: Persistence | None = None
+        if config.state_path is not None:
+            self.persistence = Persistence.open(self.sandbox, StateFile(config.state_path))
+        self._lock = self.persistence.lock if self.persistence else threading.Lock()
+
+    def close(self) -> None:
+        """Flush and close the state file, if there is one (idempotent)."""
+        if self.persistence is not None:
+            self.persistence.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await _lifespan(receive, send, self.close)
             return
         if scope["type"] != "http":
             return
@@ -64,7 +83,10 @@ class SandboxApp:
             params=matched[1] if matched is not None else {},
             correlation_id=correlation_id,
         )
-        response = self._dispatch(route, request)
+        with self._lock:
+            response = self._dispatch(route, request)
+        if self.persistence is not None and method not in _READS:
+            self.persistence.dirty = True
         if route is None or not route.control:
             self.sandbox.stats.record(_key(route, method), response.status)
         if fault is not None and fault.drop == "after":
@@ -127,16 +149,20 @@ def _has_body(scope: Scope) -> bool:
     return False
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
+async def _lifespan(receive: Receive, send: Send, on_shutdown: Callable[[], None]) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            on_shutdown()
             await send({"type": "lifespan.shutdown.complete"})
             return
 
 
 def create_app(config: SandboxConfig) -> SandboxApp:
-    """A fresh sandbox with nothing registered, ready to serve over ASGI."""
+    """A sandbox ready to serve over ASGI: empty, or loaded from ``config.state_path``.
+
+    Raises ``sandbox.persistence.StateFileError`` when that file cannot be used.
+    """
     return SandboxApp(config)

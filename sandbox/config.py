@@ -7,6 +7,7 @@ does not (the authorization code's lifetime) the default is a documented guess.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 #: HubSpot's access-token lifetime since the 30-minute change (facts 1.3, CL-30MIN).
 DEFAULT_TOKEN_TTL = 1800
@@ -23,6 +24,18 @@ DEFAULT_REFRESH_SETTLE_SECONDS = 5.0
 DEFAULT_SEARCH_INDEX_DELAY_MS = 0
 #: The first hub id handed out by ``POST /_sandbox/portals`` when none is asked for.
 DEFAULT_FIRST_HUB_ID = 20000001
+#: ``SANDBOX_STATE``'s spelling for "keep nothing on disk".
+MEMORY = "memory"
+
+
+def state_path(value: str | Path | None) -> Path | None:
+    """``SANDBOX_STATE`` as a path, or None for ``memory`` (or nothing)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.lower() in ("", MEMORY, ":memory:"):
+        return None
+    return Path(text)
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,8 @@ class SandboxConfig:
     exercised. ``seed`` makes fault probabilities reproducible. ``search_index_delay_ms`` makes a
     created or updated record show in search (with its new values) only that long after the
     write, on the sandbox clock, so time travel moves the index too.
+    ``state_path`` is the SQLite file the state persists to (``sandbox.persistence``); None
+    keeps it in memory only.
     """
 
     token_ttl: int = DEFAULT_TOKEN_TTL
@@ -46,3 +61,4 @@ class SandboxConfig:
     first_hub_id: int = DEFAULT_FIRST_HUB_ID
     seed: int | None = None
     search_index_delay_ms: int = DEFAULT_SEARCH_INDEX_DELAY_MS
+    state_path: Path | None = None

@@ -57,7 +57,7 @@ def consent(sandbox: Sandbox, request: Request) -> Response:
     body = _body(request)
     params = {
         name: None if body.get(name) is None else str(body[name])
-        for name in ("client_id", "redirect_uri", "scope", "optional_scope", "state")
+        for name in consent_rules.REQUEST_FIELDS
     }
     try:
         authorize = consent_rules.validate(sandbox.registry, params)

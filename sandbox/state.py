@@ -2,6 +2,7 @@
 
 Handlers receive this object on every request and read its parts from it, so a reset that
 rebuilds the parts in place is seen at once by everything, without restarting the server.
+``generation`` counts resets, so the persistence layer knows to rewrite its file from scratch.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Sandbox:
     def __init__(self, config: SandboxConfig, *, clock: Clock | None = None) -> None:
         self.config = config
         self.clock = clock or Clock()
+        self.generation = 0
         self._build()
 
     def _build(self) -> None:
@@ -44,12 +46,18 @@ class Sandbox:
         self._stores: dict[tuple[int, str], ObjectStore] = {}
         #: Custom properties and deal pipelines, by hub id (``sandbox.crm.portal``).
         self.schemas: dict[int, PortalSchema] = {}
-        self._next_record_id = FIRST_RECORD_ID
+        #: The id the next record, pipeline or stage of any portal gets.
+        self.next_record_id = FIRST_RECORD_ID
 
     def reset(self) -> None:
         """Forget everything: apps, portals, tokens, records, faults, limits, counters, time."""
         self.clock.offset = 0.0
+        self.generation += 1
         self._build()
+
+    def stores(self) -> dict[tuple[int, str], ObjectStore]:
+        """Every record store by (hub id, object type), for persistence."""
+        return self._stores
 
     def store(self, hub_id: int, object_type: str) -> ObjectStore:
         """The records of one type in one portal (created empty on first use)."""
@@ -70,6 +78,6 @@ class Sandbox:
 
     def new_id(self) -> int:
         """A fresh id for a record, pipeline or stage: unique across the whole sandbox."""
-        record_id = self._next_record_id
-        self._next_record_id += 1
+        record_id = self.next_record_id
+        self.next_record_id += 1
         return record_id

@@ -124,11 +124,14 @@ def link(
 ) -> None:
     """Store each link on both records (the target gets the inverse type)."""
     for item in links:
-        target = sandbox.store(hub_id, item.to_type).get(item.to_id)
+        store = sandbox.store(hub_id, item.to_type)
+        target = store.get(item.to_id)
         if target is None:
             continue
         _add(record, item.to_type, target.id, item.type_id)
         _add(target, object_type, record.id, INVERSE[item.type_id])
+        store.changed.add(target.id)  # the target's row must be written again
+        sandbox.store(hub_id, object_type).changed.add(record.id)
 
 
 def _add(record: Record, to_type: str, to_id: int, type_id: int) -> None:

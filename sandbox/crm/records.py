@@ -84,7 +84,11 @@ class Record:
 
 
 class ObjectStore:
-    """All records of one type in one portal."""
+    """All records of one type in one portal.
+
+    Every method that changes a record adds its id to ``changed``, which the persistence layer
+    drains to write only what moved since its last flush (``sandbox.persistence``).
+    """
 
     def __init__(
         self, object_type: str, next_id: Callable[[], int], *, index_delay_ms: int = 0
@@ -96,6 +100,24 @@ class ObjectStore:
         self._ids: list[int] = []
         self._emails: dict[str, int] = {}
         self._modified = MODIFIED_PROPERTY[object_type]
+        self.changed: set[int] = set()
+
+    def restore(self, records: Iterable[Record]) -> None:
+        """Load persisted records (any order), rebuilding the id order and the email index."""
+        for record in sorted(records, key=lambda r: r.id):
+            self._records[record.id] = record
+            self._ids.append(record.id)
+            email = record.values.get("email")
+            if email is not None and record.archived_ms is None:
+                self._emails[email.lower()] = record.id
+
+    def all(self) -> Iterator[Record]:
+        """Every record, archived ones too, oldest first."""
+        return iter(self._records.values())
+
+    def record(self, record_id: int) -> Record | None:
+        """The record with this id, live or archived."""
+        return self._records.get(record_id)
 
     def create(self, values: dict[str, str | None], now_ms: int) -> Record:
         """Store a new record with HubSpot's bookkeeping properties filled in."""
@@ -108,6 +130,7 @@ class ObjectStore:
         self._ids.append(record_id)
         if self._index_delay_ms:
             record.pending.append(PendingIndex(now_ms + self._index_delay_ms, dict(record.values)))
+        self.changed.add(record_id)
         return record
 
     def get(self, record_id: int, *, archived: bool = False) -> Record | None:
@@ -125,10 +148,12 @@ class ObjectStore:
         record.updated_ms = now_ms
         if self._index_delay_ms:
             record.pending.append(PendingIndex(now_ms + self._index_delay_ms, dict(record.values)))
+        self.changed.add(record.id)
 
     def archive(self, record: Record, now_ms: int) -> None:
         """Move a record to the recycling bin; its email no longer blocks a new contact."""
         record.archived_ms = now_ms
+        self.changed.add(record.id)
         email = record.values.get("email")
         if email is not None and self._emails.get(email.lower()) == record.id:
             del self._emails[email.lower()]

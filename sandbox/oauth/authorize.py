@@ -17,7 +17,7 @@ from sandbox.oauth.pages import consent_page, error_page
 if TYPE_CHECKING:
     from sandbox.state import Sandbox
 
-_FIELDS = ("client_id", "redirect_uri", "scope", "optional_scope", "state")
+_FIELDS = consent.REQUEST_FIELDS
 
 
 def show(sandbox: Sandbox, request: Request) -> Response:
@@ -47,7 +47,7 @@ def submit(sandbox: Sandbox, request: Request) -> Response:
 
 
 def _params(form: Mapping[str, str]) -> dict[str, str | None]:
-    # The page always posts ``state``; an empty one means the app sent none.
+    # The page always posts every field; an empty one means the app sent none.
     return {name: form.get(name) or None for name in _FIELDS}
 
 

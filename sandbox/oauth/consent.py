@@ -5,10 +5,16 @@ outright; ``scope`` must contain every scope the app declares as required, and m
 scopes the app declares at all; a portal lacking a required scope refuses the install, while an
 ``optional_scope`` the portal lacks is silently dropped. Refusals are shown on HubSpot's own page
 and never reach the app (whether HubSpot also redirects with ``error=`` is UNCONFIRMED; we don't).
+
+PKCE (RFC 7636): HubSpot's token endpoint takes ``code_verifier`` (facts 1.1) but its authorize
+parameters are UNCONFIRMED; we accept ``code_challenge`` with ``code_challenge_method=S256`` and
+refuse ``plain`` (or no method, which RFC 7636 reads as ``plain``): the product only sends S256,
+and a stricter sandbox catches a client that forgets the method.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
@@ -30,6 +36,27 @@ BAD_REDIRECT = (
     "Couldn't complete the connection – the redirect_uri doesn't match any redirect URL "
     "in the app's settings."
 )
+#: The parameters of an authorization request, in the URL, the page's form and the control API.
+REQUEST_FIELDS = (
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "optional_scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+)
+#: PKCE refusals (our wording; HubSpot's is UNCONFIRMED).
+BAD_CHALLENGE_METHOD = (
+    "Couldn't complete the connection – code_challenge_method must be S256 "
+    "when a code_challenge is sent."
+)
+BAD_CHALLENGE = (
+    "Couldn't complete the connection – code_challenge must be an S256 challenge "
+    "(43 base64url characters)."
+)
+#: What base64url(sha256(verifier)) without padding looks like: 32 bytes are 43 characters.
+_S256_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 #: ``error_description`` sent with ``error=access_denied`` (wording UNCONFIRMED).
 DENIED = "The user denied the request"
 
@@ -53,6 +80,7 @@ class AuthorizeRequest:
     scopes: tuple[str, ...]
     optional_scopes: tuple[str, ...]
     state: str | None
+    code_challenge: str | None = None
 
 
 def validate(registry: Registry, params: Mapping[str, str | None]) -> AuthorizeRequest:
@@ -70,7 +98,20 @@ def validate(registry: Registry, params: Mapping[str, str | None]) -> AuthorizeR
         raise ConsentRefused(SCOPES_NOT_ALLOWED, "scopes_not_allowed")
     if any(scope not in scopes for scope in app.scopes if scope != "oauth"):
         raise ConsentRefused(INSUFFICIENT_SCOPES, "insufficient_scopes")
-    return AuthorizeRequest(app, redirect_uri, scopes, optional, params.get("state"))
+    challenge = _challenge(params)
+    return AuthorizeRequest(app, redirect_uri, scopes, optional, params.get("state"), challenge)
+
+
+def _challenge(params: Mapping[str, str | None]) -> str | None:
+    """The S256 ``code_challenge``, if the request carries one (see the module docstring)."""
+    challenge, method = params.get("code_challenge"), params.get("code_challenge_method")
+    if challenge is None and method is None:
+        return None
+    if method != "S256":
+        raise ConsentRefused(BAD_CHALLENGE_METHOD, "unsupported_code_challenge_method")
+    if challenge is None or not _S256_CHALLENGE.match(challenge):
+        raise ConsentRefused(BAD_CHALLENGE, "invalid_code_challenge")
+    return challenge
 
 
 def approve(registry: Registry, tokens: TokenBook, request: AuthorizeRequest, hub_id: int) -> str:
@@ -87,7 +128,9 @@ def approve(registry: Registry, tokens: TokenBook, request: AuthorizeRequest, hu
     granted.extend(request.scopes)
     granted.extend(s for s in request.optional_scopes if s not in portal.lacks_scopes)
     unique = tuple(dict.fromkeys(granted))
-    code = tokens.issue_code(app, request.redirect_uri, hub_id, unique)
+    code = tokens.issue_code(
+        app, request.redirect_uri, hub_id, unique, code_challenge=request.code_challenge
+    )
     return with_query(request.redirect_uri, {"code": code, "state": request.state})
 
 

@@ -53,7 +53,8 @@ def _grant(sandbox: Sandbox, fields: Mapping[str, str]) -> tuple[AccessToken, Re
     app = client(sandbox, fields)
     if grant_type == "authorization_code":
         code, redirect_uri = fields.get("code") or "", fields.get("redirect_uri") or ""
-        return sandbox.tokens.exchange_code(app, code, redirect_uri)
+        verifier = fields.get("code_verifier") or None
+        return sandbox.tokens.exchange_code(app, code, redirect_uri, verifier)
     return sandbox.tokens.refresh_grant(app, fields.get("refresh_token") or "")
 
 

@@ -32,6 +32,8 @@ def consent_page(request: AuthorizeRequest, portals: list[Portal]) -> str:
         scope=escape(" ".join(request.scopes)),
         optional_scope=escape(" ".join(request.optional_scopes)),
         state=escape(request.state or ""),
+        code_challenge=escape(request.code_challenge or ""),
+        code_challenge_method="S256" if request.code_challenge else "",
         portal_options="\n".join(options),
         scope_items="\n".join(items),
     )

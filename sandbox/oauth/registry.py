@@ -60,8 +60,9 @@ class Registry:
     def __init__(self, *, first_hub_id: int) -> None:
         self.apps: dict[str, App] = {}
         self.portals: dict[int, Portal] = {}
-        self._next_hub_id = first_hub_id
-        self._next_app_id = 3000001
+        #: The next ids handed out (public so the state can be persisted and restored).
+        self.next_hub_id = first_hub_id
+        self.next_app_id = 3000001
 
     def register_app(self, spec: dict[str, Any]) -> App:
         """Create an app, or replace the one with the same ``client_id`` (keeping its app id)."""
@@ -75,8 +76,8 @@ class Registry:
             raise ControlError(422, f"invalid app: {exc!s}", "invalid_app") from exc
         previous = self.apps.get(client_id)
         if previous is None:
-            app_id = self._next_app_id
-            self._next_app_id += 1
+            app_id = self.next_app_id
+            self.next_app_id += 1
         else:
             app_id = previous.app_id
         app = App(client_id, secret, redirect_uris, scopes, optional, app_id)
@@ -102,10 +103,10 @@ class Registry:
         return self.portals.get(hub_id)
 
     def _allocate(self) -> int:
-        while self._next_hub_id in self.portals:
-            self._next_hub_id += 1
-        hub_id = self._next_hub_id
-        self._next_hub_id += 1
+        while self.next_hub_id in self.portals:
+            self.next_hub_id += 1
+        hub_id = self.next_hub_id
+        self.next_hub_id += 1
         return hub_id
 
 

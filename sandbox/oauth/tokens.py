@@ -11,6 +11,9 @@ twice (``double_refreshes``), while a scheduled refresh of an idle account does 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -40,6 +43,22 @@ def bad_auth_code() -> OAuthError:
         "auth code is invalid, expired or already used",
         legacy_message="missing or invalid auth code",
     )
+
+
+def bad_code_verifier() -> OAuthError:
+    """A PKCE code exchanged without its verifier or with a wrong one (DESIGN.md section 10)."""
+    return OAuthError(
+        "BAD_AUTH_CODE",
+        "invalid_grant",
+        "code_verifier is missing or does not match the code_challenge",
+        legacy_message="missing or invalid code_verifier",
+    )
+
+
+def s256(verifier: str) -> str:
+    """RFC 7636's S256 transform: base64url(sha256(verifier)) without ``=`` padding."""
+    digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def expired_auth_code() -> OAuthError:
@@ -92,7 +111,8 @@ class RefreshToken:
 
 @dataclass(slots=True)
 class AuthCode:
-    """A single-use authorization code bound to its app, redirect URI and portal."""
+    """A single-use authorization code bound to its app, redirect URI and portal, and to a PKCE
+    ``code_challenge`` (S256) when the consent carried one."""
 
     code: str
     client_id: str
@@ -100,6 +120,7 @@ class AuthCode:
     hub_id: int
     scopes: tuple[str, ...]
     expires_at: float
+    code_challenge: str | None = None
 
 
 @dataclass(slots=True)
@@ -109,6 +130,10 @@ class _Install:
     access: list[str] = field(default_factory=list)
     refresh: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
+
+
+def _verifies(verifier: str | None, challenge: str) -> bool:
+    return verifier is not None and hmac.compare_digest(s256(verifier), challenge)
 
 
 def new_access_token() -> str:
@@ -134,18 +159,32 @@ class TokenBook:
         self.codes: dict[str, AuthCode] = {}
         self._installs: dict[tuple[str, int], _Install] = {}
 
-    def issue_code(self, app: App, redirect_uri: str, hub_id: int, scopes: tuple[str, ...]) -> str:
+    def issue_code(
+        self,
+        app: App,
+        redirect_uri: str,
+        hub_id: int,
+        scopes: tuple[str, ...],
+        *,
+        code_challenge: str | None = None,
+    ) -> str:
         """A fresh code for a consent that HubSpot accepted."""
         code = str(uuid.uuid4())
         expires_at = self._clock.now() + self._config.auth_code_ttl
-        self.codes[code] = AuthCode(code, app.client_id, redirect_uri, hub_id, scopes, expires_at)
+        self.codes[code] = AuthCode(
+            code, app.client_id, redirect_uri, hub_id, scopes, expires_at, code_challenge
+        )
         self._install(app.client_id, hub_id).codes.append(code)
         return code
 
     def exchange_code(
-        self, app: App, code: str, redirect_uri: str
+        self, app: App, code: str, redirect_uri: str, code_verifier: str | None = None
     ) -> tuple[AccessToken, RefreshToken]:
-        """``grant_type=authorization_code``: the code is consumed only when this succeeds."""
+        """``grant_type=authorization_code``: the code is consumed only when this succeeds.
+
+        A code issued with a PKCE challenge needs the verifier that hashes to it; a code issued
+        without one ignores any verifier sent, as RFC 7636 servers do.
+        """
         grant = self.codes.get(code)
         if grant is None or grant.client_id != app.client_id:
             raise bad_auth_code()
@@ -157,6 +196,8 @@ class TokenBook:
                 "invalid_grant",
                 "redirect_uri does not match the redirect URI used for this code",
             )
+        if grant.code_challenge is not None and not _verifies(code_verifier, grant.code_challenge):
+            raise bad_code_verifier()
         del self.codes[code]
         chain = Chain()
         refresh = RefreshToken(
@@ -207,6 +248,23 @@ class TokenBook:
             self.refresh.pop(token, None)
         for code in install.codes:
             self.codes.pop(code, None)
+
+    def restore(
+        self,
+        access: list[AccessToken],
+        refresh: list[RefreshToken],
+        codes: list[AuthCode],
+    ) -> None:
+        """Load persisted codes and tokens, rebuilding the per-install index uninstall uses."""
+        for token in access:
+            self.access[token.token] = token
+            self._install(token.client_id, token.hub_id).access.append(token.token)
+        for grant in refresh:
+            self.refresh[grant.token] = grant
+            self._install(grant.client_id, grant.hub_id).refresh.append(grant.token)
+        for code in codes:
+            self.codes[code.code] = code
+            self._install(code.client_id, code.hub_id).codes.append(code.code)
 
     def _issue_access(self, refresh: RefreshToken) -> AccessToken:
         now = self._clock.now()

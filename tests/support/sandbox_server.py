@@ -127,6 +127,8 @@ class SandboxControl:
         optional_scope: str | Sequence[str] | None = None,
         state: str | None = "state-1",
         deny: bool = False,
+        code_challenge: str | None = None,
+        code_challenge_method: str | None = None,
     ) -> str:
         """Click "Connect app" (or "Deny"); answers the redirect URL back to the app."""
         body: dict[str, Any] = {
@@ -140,6 +142,10 @@ class SandboxControl:
             body["optional_scope"] = _spaced(optional_scope)
         if deny:
             body["deny"] = True
+        if code_challenge is not None:
+            body["code_challenge"] = code_challenge
+        if code_challenge_method is not None:
+            body["code_challenge_method"] = code_challenge_method
         return str(self._call("POST", "/_sandbox/consent", body)["redirect_url"])
 
     def uninstall(self, hub_id: int, client_id: str = CLIENT_ID) -> None:
@@ -228,6 +234,7 @@ class SandboxServer:
         client_secret: str = CLIENT_SECRET,
         redirect_uri: str = REDIRECT_URI,
         version: str = "v3",
+        code_verifier: str | None = None,
     ) -> TokenSet:
         """Exchange the ``code`` of a consent redirect at ``/oauth/{version}/token``."""
         code = parse_qs(urlsplit(redirect_url).query)["code"][0]
@@ -238,6 +245,8 @@ class SandboxServer:
             "client_id": client_id,
             "client_secret": client_secret,
         }
+        if code_verifier is not None:
+            form["code_verifier"] = code_verifier
         return self._token(version, form)
 
     def refresh(
@@ -301,14 +310,18 @@ def _spaced(scopes: str | Sequence[str]) -> str:
 
 @contextmanager
 def running_sandbox(config: SandboxConfig | None = None) -> Iterator[SandboxServer]:
-    """Serve a fresh sandbox on a free loopback port for the duration of the block."""
+    """Serve a sandbox on a free loopback port for the duration of the block.
+
+    It starts empty, or from ``config.state_path``; leaving the block writes that file.
+    """
     config = config or SandboxConfig()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    app = create_app(config)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(config), log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="sandbox", daemon=True
@@ -327,6 +340,7 @@ def running_sandbox(config: SandboxConfig | None = None) -> Iterator[SandboxServ
         server.should_exit = True
         thread.join(10)
         sock.close()
+        app.close()
 
 
 @pytest.fixture(scope="session")

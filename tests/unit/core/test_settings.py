@@ -93,3 +93,18 @@ def test_commands_other_than_run_require_redis() -> None:
     """Without REDIS_URL, web/worker/scheduler explain that only run embeds Redis."""
     with pytest.raises(ConfigurationError, match=r"REDIS_URL.*only `hubspot-actions run`"):
         load_settings().require_redis_url("worker")
+
+
+def test_sandbox_state_is_unset_memory_or_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SANDBOX_STATE: unset (each command's default), blank as unset, a path kept as given."""
+    monkeypatch.delenv("SANDBOX_STATE", raising=False)
+    assert load_settings().sandbox_state is None
+    monkeypatch.setenv("SANDBOX_STATE", "  ")
+    assert load_settings().sandbox_state is None
+    monkeypatch.setenv("SANDBOX_STATE", "memory")
+    assert load_settings().sandbox_state == "memory"
+    monkeypatch.setenv("SANDBOX_STATE", " data/sandbox.db ")
+    assert load_settings().sandbox_state == "data/sandbox.db"
+    monkeypatch.setenv("SANDBOX_STATE", "data/")
+    with pytest.raises(ConfigurationError, match="SANDBOX_STATE: must be `memory` or the path"):
+        load_settings()
