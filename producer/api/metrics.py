@@ -16,10 +16,23 @@ from collections.abc import Callable, Iterable, Iterator
 
 import redis
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
-from broker.counters import COUNTER_HELP, decode_field, read_counters
+from broker.counters import (
+    COUNTER_HELP,
+    HISTOGRAMS,
+    decode_field,
+    encode_field,
+    read_counters,
+    read_histograms,
+)
+from broker.redis_broker import ALL_QUEUES, DRAMATIQ_NAMESPACE
 from broker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE
 
 Provider = Callable[[redis.Redis, float], Iterable[Metric]]
@@ -70,8 +83,48 @@ def schedule_gauges(client: redis.Redis, now: float) -> Iterator[Metric]:
     yield lag
 
 
+def redis_histograms(client: redis.Redis, now: float) -> Iterator[Metric]:
+    """Every histogram of ``broker.counters.HISTOGRAMS``: buckets made cumulative here."""
+    fields = read_histograms(client)
+    series: dict[str, set[tuple[tuple[str, str], ...]]] = {name: set() for name in HISTOGRAMS}
+    for field in fields:
+        name, labels = decode_field(field)
+        base = name.removesuffix(":count")
+        if base in series and name.endswith(":count"):
+            series[base].add(tuple(sorted(labels.items())))
+    for name, (help_text, bounds) in HISTOGRAMS.items():
+        keys = sorted({k for labels in series[name] for k, _ in labels})
+        family = HistogramMetricFamily(name, help_text, labels=keys)
+        for labels in sorted(series[name]):
+            if [k for k, _ in labels] != keys:
+                continue  # other label names would break the family: skip it
+            base = dict(labels)
+            buckets, running = [], 0.0
+            for bound in [*(repr(b) for b in bounds), "+Inf"]:
+                running += fields.get(encode_field(name, {**base, "le": bound}), 0.0)
+                buckets.append((bound, running))
+            total = fields.get(encode_field(f"{name}:sum", base), 0.0)
+            family.add_metric([v for _, v in labels], buckets, total)
+        yield family
+
+
+def queue_gauges(client: redis.Redis, now: float) -> Iterator[Metric]:
+    """Messages waiting in each Dramatiq queue (not yet taken by a worker)."""
+    depth = GaugeMetricFamily(
+        "hubspot_actions_queue_depth",
+        "Messages waiting in a Dramatiq queue, not yet taken by a worker",
+        labels=["queue"],
+    )
+    pipe = client.pipeline(transaction=False)
+    for queue in ALL_QUEUES:
+        pipe.llen(f"{DRAMATIQ_NAMESPACE}:{queue}")
+    for queue, count in zip(ALL_QUEUES, pipe.execute(), strict=True):
+        depth.add_metric([queue], float(count))
+    yield depth
+
+
 #: Providers run at every scrape, in order (other areas append theirs).
-PROVIDERS: list[Provider] = [redis_counters, schedule_gauges]
+PROVIDERS: list[Provider] = [redis_counters, redis_histograms, schedule_gauges, queue_gauges]
 
 
 class RedisCollector(Collector):
