@@ -95,7 +95,6 @@ class Counters:
         except redis.RedisError as exc:
             log.debug("metrics.count_failed", metric=name, error=type(exc).__name__)
 
-
     def observe(self, name: str, value: float, labels: Mapping[str, str] | None = None) -> None:
         """One observation of histogram ``name`` (declared in ``HISTOGRAMS``), one round trip."""
         try:

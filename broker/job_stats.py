@@ -38,7 +38,9 @@ def count_job_outcome(
         pipe = client.pipeline(transaction=False)
         pipe.hincrby(COUNTERS_KEY, encode_field(JOBS_COUNTER, {"tool": tool, "outcome": outcome}))
         if outcome == "failed" and code:
-            pipe.hincrby(COUNTERS_KEY, encode_field(JOB_ERRORS_COUNTER, {"tool": tool, "code": code}))
+            pipe.hincrby(
+                COUNTERS_KEY, encode_field(JOB_ERRORS_COUNTER, {"tool": tool, "code": code})
+            )
         observe_ops(pipe, JOB_DURATION_HISTOGRAM, max(0.0, duration_s), {"tool": tool})
         minute_ops(pipe, JOBS_SERIES, {"outcome": outcome}, now=now)
         pipe.execute()

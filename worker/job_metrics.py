@@ -39,7 +39,9 @@ log = get_logger(__name__)
 CURRENT_PORTAL: ContextVar[int | None] = ContextVar("hubspot_actions_portal", default=None)
 
 
-def job_finished(client: redis.Redis, job: JobRecord, status: str, code: object, now: datetime) -> None:
+def job_finished(
+    client: redis.Redis, job: JobRecord, status: str, code: object, now: datetime
+) -> None:
     """Count ``job`` reaching ``status``; the duration runs from when it was due (its ``run_at``,
     else its submission), so it includes queueing and retries: what a caller waits."""
     due = max(job.created_at, job.run_at or job.created_at)

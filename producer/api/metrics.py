@@ -89,23 +89,29 @@ def redis_histograms(client: redis.Redis, now: float) -> Iterator[Metric]:
     series: dict[str, set[tuple[tuple[str, str], ...]]] = {name: set() for name in HISTOGRAMS}
     for field in fields:
         name, labels = decode_field(field)
-        base = name.removesuffix(":count")
-        if base in series and name.endswith(":count"):
-            series[base].add(tuple(sorted(labels.items())))
+        base_name = name.removesuffix(":count")
+        if name.endswith(":count") and base_name in series:
+            series[base_name].add(tuple(sorted(labels.items())))
     for name, (help_text, bounds) in HISTOGRAMS.items():
-        keys = sorted({k for labels in series[name] for k, _ in labels})
+        keys = sorted({k for pairs in series[name] for k, _ in pairs})
         family = HistogramMetricFamily(name, help_text, labels=keys)
-        for labels in sorted(series[name]):
-            if [k for k, _ in labels] != keys:
+        for pairs in sorted(series[name]):
+            if [k for k, _ in pairs] != keys:
                 continue  # other label names would break the family: skip it
-            base = dict(labels)
-            buckets, running = [], 0.0
-            for bound in [*(repr(b) for b in bounds), "+Inf"]:
-                running += fields.get(encode_field(name, {**base, "le": bound}), 0.0)
-                buckets.append((bound, running))
-            total = fields.get(encode_field(f"{name}:sum", base), 0.0)
-            family.add_metric([v for _, v in labels], buckets, total)
+            buckets, total = _cumulative(fields, name, dict(pairs), bounds)
+            family.add_metric([v for _, v in pairs], buckets, total)
         yield family
+
+
+def _cumulative(
+    fields: dict[str, float], name: str, labels: dict[str, str], bounds: tuple[float, ...]
+) -> tuple[list[tuple[str, float]], float]:
+    """One series' cumulative buckets (stored per bucket) and its sum."""
+    buckets, running = [], 0.0
+    for bound in [*(repr(b) for b in bounds), "+Inf"]:
+        running += fields.get(encode_field(name, {**labels, "le": bound}), 0.0)
+        buckets.append((bound, running))
+    return buckets, fields.get(encode_field(f"{name}:sum", labels), 0.0)
 
 
 def queue_gauges(client: redis.Redis, now: float) -> Iterator[Metric]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from broker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE
 from producer.services import Services
@@ -44,14 +45,17 @@ def schedules(services: Services) -> list[ScheduleSummary]:
     out = []
     for name, key in (("refresh", REFRESH_SCHEDULE), ("jobs", JOB_SCHEDULE)):
         size = int(client.zcard(key))
-        first = client.zrange(key, 0, SCHEDULE_ENTRIES_SHOWN - 1, withscores=True)
+        first = cast(
+            list[tuple[bytes | str, float]],
+            client.zrange(key, 0, SCHEDULE_ENTRIES_SHOWN - 1, withscores=True),
+        )
         entries = [
             ScheduleEntry(
-                member=m.decode() if isinstance(m, bytes) else str(m),
+                member=member.decode() if isinstance(member, bytes) else str(member),
                 due_at=datetime.fromtimestamp(float(score), UTC),
                 due_in_s=float(score) - now,
             )
-            for m, score in first
+            for member, score in first
         ]
         lag = max(0.0, now - float(first[0][1])) if first else 0.0
         out.append(ScheduleSummary(name=name, size=size, lag_s=lag, entries=entries))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from importlib.resources import files
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
@@ -33,8 +34,10 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 JOBS_SHOWN = 100
 
 
-def _page(name: str, session: SessionDep, active: str, **context: object) -> HTMLResponse:
-    return render(name, active=active, csrf_field=CSRF_FIELD, csrf=session.csrf_token, **context)
+def _page(name: str, session: SessionDep, active: str, **context: Any) -> HTMLResponse:
+    """A signed-in page: the navigation, and the CSRF token its forms post back."""
+    context.update(active=active, csrf_field=CSRF_FIELD, csrf=session.csrf_token)
+    return render(name, **context)
 
 
 @router.get("/static/console.css", response_model=None)
@@ -100,9 +103,7 @@ async def jobs(
         tool_name=tool.strip() or None,
         identifier=identifier.strip() or None,
     )
-    found = await run_in_threadpool(
-        JobQueries(db=services.ctx.db).recent, wanted, limit=JOBS_SHOWN
-    )
+    found = await run_in_threadpool(JobQueries(db=services.ctx.db).recent, wanted, limit=JOBS_SHOWN)
     return _page(
         "jobs.html",
         session,
