@@ -22,14 +22,45 @@ log = get_logger(__name__)
 
 #: The hash holding every counter: field ``name|k=v,k=v`` -> count.
 COUNTERS_KEY = "ha:metrics:counters"
+#: The hash holding every histogram: ``name|le=B,k=v`` -> observations in that bucket alone (not
+#: cumulative: the collector adds them up), ``name:sum|k=v`` and ``name:count|k=v``. Apart from
+#: the counters so that the counters' collector never reads a bucket as a counter.
+HISTOGRAMS_KEY = "ha:metrics:histograms"
 
 #: Token refreshes by ``outcome`` (ok, failed, revoked, skipped) and ``trigger`` (scheduled,
 #: inline): ``skipped`` is a scheduled refresh that found its token already replaced or not due.
 REFRESH_COUNTER = "hubspot_actions_token_refreshes"
 
+#: Jobs reaching a terminal status, by ``tool`` and ``outcome`` (succeeded, failed, cancelled).
+JOBS_COUNTER = "hubspot_actions_jobs"
+#: Failed jobs by ``tool`` and error ``code`` (a stable code of DESIGN.md section 6).
+JOB_ERRORS_COUNTER = "hubspot_actions_job_errors"
+#: HubSpot CRM answers by ``status_class``: 2xx, 4xx, 429, 5xx, or ``error`` (no answer).
+HUBSPOT_REQUESTS_COUNTER = "hubspot_actions_hubspot_requests"
+#: Jobs sent to wait for a rate limit, by ``kind``: ``rate_limited`` (HubSpot answered 429) or
+#: ``throttled`` (our own per-portal budget booked a later slot).
+RATE_LIMIT_WAITS_COUNTER = "hubspot_actions_rate_limit_waits"
+
+#: Seconds from when a job was due (``run_at``, else its submission) to its terminal outcome.
+JOB_DURATION_HISTOGRAM = "hubspot_actions_job_duration_seconds"
+#: Upper bounds of the duration buckets (``+Inf`` is implied).
+JOB_DURATION_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
+
 #: What each counter means, for the exposition's HELP line (other issues add theirs here).
 COUNTER_HELP: dict[str, str] = {
     REFRESH_COUNTER: "Token refresh attempts by outcome (ok, failed, revoked, skipped) and trigger",
+    JOBS_COUNTER: "Jobs that reached a terminal status, by tool and outcome",
+    JOB_ERRORS_COUNTER: "Failed jobs by tool and error code",
+    HUBSPOT_REQUESTS_COUNTER: "HubSpot CRM calls by answer: 2xx, 4xx, 429, 5xx, error (no answer)",
+    RATE_LIMIT_WAITS_COUNTER: "Jobs sent to wait for a rate limit (HubSpot 429 or our budget)",
+}
+
+#: HELP lines and bucket bounds of the histograms.
+HISTOGRAMS: dict[str, tuple[str, tuple[float, ...]]] = {
+    JOB_DURATION_HISTOGRAM: (
+        "Seconds from when a job was due (run_at, else submission) to its terminal outcome",
+        JOB_DURATION_BUCKETS,
+    ),
 }
 
 
@@ -64,11 +95,41 @@ class Counters:
         except redis.RedisError as exc:
             log.debug("metrics.count_failed", metric=name, error=type(exc).__name__)
 
+    def observe(self, name: str, value: float, labels: Mapping[str, str] | None = None) -> None:
+        """One observation of histogram ``name`` (declared in ``HISTOGRAMS``), one round trip."""
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            observe_ops(pipe, name, value, labels)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.debug("metrics.count_failed", metric=name, error=type(exc).__name__)
+
+
+def observe_ops(
+    pipe: redis.client.Pipeline,
+    name: str,
+    value: float,
+    labels: Mapping[str, str] | None = None,
+) -> None:
+    """Queue one histogram observation on ``pipe``: its bucket, the sum and the count."""
+    bounds = HISTOGRAMS[name][1]
+    bucket = next((repr(b) for b in bounds if value <= b), "+Inf")
+    base = dict(labels or {})
+    pipe.hincrby(HISTOGRAMS_KEY, encode_field(name, {**base, "le": bucket}), 1)
+    pipe.hincrbyfloat(HISTOGRAMS_KEY, encode_field(f"{name}:sum", base), value)
+    pipe.hincrby(HISTOGRAMS_KEY, encode_field(f"{name}:count", base), 1)
+
 
 def read_counters(client: redis.Redis, key: str = COUNTERS_KEY) -> dict[str, int]:
     """Every counter field and its value (for the web's collector and for tests)."""
     raw = client.hgetall(key)
     return {_text(k): int(v) for k, v in raw.items()}
+
+
+def read_histograms(client: redis.Redis) -> dict[str, float]:
+    """Every histogram field and its value (bucket counts, sums and counts)."""
+    raw = client.hgetall(HISTOGRAMS_KEY)
+    return {_text(k): float(v) for k, v in raw.items()}
 
 
 def _text(value: bytes | str) -> str:

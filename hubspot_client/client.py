@@ -17,7 +17,7 @@ from typing import Any, Protocol, Self
 
 import httpx
 
-from hubspot_client.errors import HubSpotUnauthorized
+from hubspot_client.errors import HubSpotError, HubSpotUnauthorized
 from hubspot_client.parsing import (
     correlation_id,
     make_redactor,
@@ -93,7 +93,10 @@ class HubSpotClient:
         max_connections: int = 64,
         user_agent: str = DEFAULT_USER_AGENT,
         clock: Callable[[], float] = time.time,
+        on_response: Callable[[int | None], None] | None = None,
     ) -> None:
+        """``on_response`` hears of every call's HTTP status (``None`` when no answer came: a
+        transport error), for metrics; it must be quick and must not raise."""
         self._http = new_http_client(
             api_base=api_base,
             connect_timeout=connect_timeout,
@@ -103,6 +106,7 @@ class HubSpotClient:
             user_agent=user_agent,
         )
         self._clock = clock
+        self._on_response = on_response
 
     def send(self, request: HubSpotRequestLike, *, access_token: str) -> HubSpotResponse:
         """Send ``request`` as the token's owner; return the 2xx answer or raise a typed error.
@@ -122,8 +126,13 @@ class HubSpotClient:
             headers={"Authorization": f"Bearer {access_token}"},
         )
         started = time.perf_counter()
-        with translated_transport_errors(oauth=False):
-            response = self._http.send(http_request)
+        try:
+            with translated_transport_errors(oauth=False):
+                response = self._http.send(http_request)
+        except HubSpotError:
+            self._heard(None)
+            raise
+        self._heard(response.status_code)
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         if not response.is_success:
             raise crm_error(response, now=self._clock(), redact=make_redactor([access_token]))
@@ -131,6 +140,10 @@ class HubSpotClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def _heard(self, status_code: int | None) -> None:
+        if self._on_response is not None:
+            self._on_response(status_code)
 
     def __enter__(self) -> Self:
         return self

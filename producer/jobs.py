@@ -17,6 +17,7 @@ import redis
 from pydantic import ValidationError
 
 from broker.dispatch import job_ref
+from broker.job_stats import count_job_outcome
 from broker.notify import publish_job_done
 from core.errors import (
     AccountNotFound,
@@ -162,11 +163,26 @@ class JobService:
 
     def cancel(self, job_id: str) -> JobRecord:
         job = self.ctx.jobs.cancel(job_id)
+        count_cancelled(self.ctx.redis, job)
         # A stale schedule entry would find the job cancelled and do nothing; tidy up anyway.
         with contextlib.suppress(redis.RedisError):
             self.ctx.job_schedule.remove(job_id)
         publish_job_done(self.ctx.redis, [job_id])
         return job
+
+
+def count_cancelled(client: redis.Redis, job: JobRecord) -> None:
+    """The metrics of a cancelled job (workers count the other outcomes)."""
+    finished = job.finished_at or job.updated_at
+    due = max(job.created_at, job.run_at or job.created_at)
+    count_job_outcome(
+        client,
+        tool=job.tool_name,
+        outcome=JobStatus.CANCELLED.value,
+        code=None,
+        duration_s=(finished - due).total_seconds(),
+        now=finished.timestamp(),
+    )
 
 
 def parse_submit(raw: Any) -> SubmitJob:

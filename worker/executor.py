@@ -38,6 +38,7 @@ from schemas.tools import HubSpotRequest, ToolSpec, get_tool, parse_tool_input
 from store.accounts import AccountRecord, AccountStore
 from store.errors import StoreUnavailable
 from store.jobs import JobRecord, JobStore
+from worker import job_metrics
 from worker.lease import LeaseKeeper
 from worker.ratelimit import RateLimiter
 from worker.recovery import CONTACT_CREATE, recover_contact_create
@@ -125,6 +126,7 @@ class JobExecutor:
 
     def _attempt(self, job: JobRecord, account: AccountRecord | None) -> _Outcome:
         account = self._runnable_account(job, account)
+        job_metrics.CURRENT_PORTAL.set(account.hub_id)
         tool = get_tool(job.tool_name)
         request = tool.build_request(parse_tool_input(tool.name, job.input))
         self._check_scopes(tool, account)
@@ -257,6 +259,8 @@ class JobExecutor:
         if not landed:
             log.warning("job.lease_lost", job_id=job.id)
             return
+        if decision.kind in (WaitKind.RATE_LIMITED, WaitKind.THROTTLED):
+            job_metrics.rate_limit_wait(self.redis, decision.kind.value)
         if decision.kind is WaitKind.THROTTLED:
             log.debug("job.throttled", delay_s=round(decision.delay_s, 3))
         else:
@@ -277,6 +281,7 @@ class JobExecutor:
             duration_ms=round((time.perf_counter() - started) * 1000, 1),
             **kw,
         )
+        job_metrics.job_finished(self.redis, job, status, kw.get("code"), self.clock.now())
         self.notify_done(job.id)
 
     def _reauth_link(self, account_id: str) -> str | None:

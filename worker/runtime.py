@@ -15,6 +15,7 @@ from core.settings import Settings
 from hubspot_client.client import HubSpotClient
 from hubspot_client.oauth import OAuthClient
 from store.links import mint_authorization_link
+from worker import job_metrics
 from worker.executor import JobExecutor
 from worker.lease import LeaseKeeper
 from worker.notify_batch import DoneNotifier
@@ -47,6 +48,7 @@ class WorkerRuntime(ProcessParts):
             connect_timeout=self.settings.hubspot_connect_timeout_s,
             read_timeout=self.settings.hubspot_read_timeout_s,
             max_connections=max(16, self.settings.worker_threads * 2),
+            on_response=job_metrics.response_hook(self.redis),
         )
 
     @cached_property

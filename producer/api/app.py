@@ -9,10 +9,11 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from core.settings import Settings
-from producer.api import routes_accounts, routes_health, routes_jobs, routes_oauth
+from producer.api import routes_accounts, routes_health, routes_jobs, routes_oauth, routes_retry
 from producer.api.auth import ApiKeyMiddleware
 from producer.api.errors import install_error_handlers
 from producer.api.waiter import JobWaiter
+from producer.console import install_console
 from producer.services import Services
 
 
@@ -45,8 +46,9 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.services = services
     app.state.waiter = waiter
     install_error_handlers(app)
-    for module in (routes_accounts, routes_jobs, routes_oauth, routes_health):
+    for module in (routes_accounts, routes_jobs, routes_retry, routes_oauth, routes_health):
         app.include_router(module.router)
+    install_console(app, settings)
 
     def verify(key: str) -> bool:
         return services.ctx.api_keys.verify(key) is not None

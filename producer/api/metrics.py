@@ -16,10 +16,23 @@ from collections.abc import Callable, Iterable, Iterator
 
 import redis
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
-from broker.counters import COUNTER_HELP, decode_field, read_counters
+from broker.counters import (
+    COUNTER_HELP,
+    HISTOGRAMS,
+    decode_field,
+    encode_field,
+    read_counters,
+    read_histograms,
+)
+from broker.redis_broker import ALL_QUEUES, DRAMATIQ_NAMESPACE
 from broker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE
 
 Provider = Callable[[redis.Redis, float], Iterable[Metric]]
@@ -70,8 +83,54 @@ def schedule_gauges(client: redis.Redis, now: float) -> Iterator[Metric]:
     yield lag
 
 
+def redis_histograms(client: redis.Redis, now: float) -> Iterator[Metric]:
+    """Every histogram of ``broker.counters.HISTOGRAMS``: buckets made cumulative here."""
+    fields = read_histograms(client)
+    series: dict[str, set[tuple[tuple[str, str], ...]]] = {name: set() for name in HISTOGRAMS}
+    for field in fields:
+        name, labels = decode_field(field)
+        base_name = name.removesuffix(":count")
+        if name.endswith(":count") and base_name in series:
+            series[base_name].add(tuple(sorted(labels.items())))
+    for name, (help_text, bounds) in HISTOGRAMS.items():
+        keys = sorted({k for pairs in series[name] for k, _ in pairs})
+        family = HistogramMetricFamily(name, help_text, labels=keys)
+        for pairs in sorted(series[name]):
+            if [k for k, _ in pairs] != keys:
+                continue  # other label names would break the family: skip it
+            buckets, total = _cumulative(fields, name, dict(pairs), bounds)
+            family.add_metric([v for _, v in pairs], buckets, total)
+        yield family
+
+
+def _cumulative(
+    fields: dict[str, float], name: str, labels: dict[str, str], bounds: tuple[float, ...]
+) -> tuple[list[tuple[str, float]], float]:
+    """One series' cumulative buckets (stored per bucket) and its sum."""
+    buckets, running = [], 0.0
+    for bound in [*(repr(b) for b in bounds), "+Inf"]:
+        running += fields.get(encode_field(name, {**labels, "le": bound}), 0.0)
+        buckets.append((bound, running))
+    return buckets, fields.get(encode_field(f"{name}:sum", labels), 0.0)
+
+
+def queue_gauges(client: redis.Redis, now: float) -> Iterator[Metric]:
+    """Messages waiting in each Dramatiq queue (not yet taken by a worker)."""
+    depth = GaugeMetricFamily(
+        "hubspot_actions_queue_depth",
+        "Messages waiting in a Dramatiq queue, not yet taken by a worker",
+        labels=["queue"],
+    )
+    pipe = client.pipeline(transaction=False)
+    for queue in ALL_QUEUES:
+        pipe.llen(f"{DRAMATIQ_NAMESPACE}:{queue}")
+    for queue, count in zip(ALL_QUEUES, pipe.execute(), strict=True):
+        depth.add_metric([queue], float(count))
+    yield depth
+
+
 #: Providers run at every scrape, in order (other areas append theirs).
-PROVIDERS: list[Provider] = [redis_counters, schedule_gauges]
+PROVIDERS: list[Provider] = [redis_counters, redis_histograms, schedule_gauges, queue_gauges]
 
 
 class RedisCollector(Collector):

@@ -1,0 +1,91 @@
+"""The worker's metric hooks and the shared-metrics exposition, on fakeredis."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import fakeredis
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from broker.timeline import CALLS_SERIES, JOBS_SERIES, read_minutes
+from producer.api.metrics import render_shared_metrics
+from schemas.jobs import JobStatus, Lane
+from store.jobs import JobRecord
+from worker import job_metrics
+
+NOW = datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC)
+
+
+def job(created: datetime, run_at: datetime | None = None) -> JobRecord:
+    return JobRecord(
+        id="job_1", account_id="acc_1", connection_name="hubspot", identifier="user_1",
+        tool_name="hubspot_contacts_list", lane=Lane.INTERACTIVE, status=JobStatus.RUNNING,
+        attempts=0, rate_waits=0, history=[], input={}, input_hash="x", result=None, error=None,
+        idempotency_key=None, created_at=created, updated_at=created, started_at=created,
+        finished_at=None, run_at=run_at, due_at=None, deadline_at=created + timedelta(hours=1),
+        lease_owner="w", lease_expires_at=None,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(200, "2xx"), (204, "2xx"), (400, "4xx"), (404, "4xx"), (429, "429"), (502, "5xx"),
+     (None, "error")],
+)  # fmt: skip
+def test_status_classes(status: int | None, expected: str) -> None:
+    """429 is its own class (the rate limit); no answer at all is ``error``."""
+    assert job_metrics.status_class(status) == expected
+
+
+def samples(client: fakeredis.FakeRedis) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = render_shared_metrics(client).decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_outcomes_durations_and_minutes() -> None:
+    """Two finished jobs: counters by tool/outcome/code, a cumulative duration histogram measured
+    from run_at when later than submission, and this minute's chart count."""
+    client = fakeredis.FakeRedis()
+    job_metrics.job_finished(client, job(NOW - timedelta(seconds=3)), "succeeded", None, NOW)
+    later = job(NOW - timedelta(hours=2), run_at=NOW - timedelta(seconds=40))
+    job_metrics.job_finished(client, later, "failed", "hubspot_error", NOW)
+    got = samples(client)
+    tool = ("tool", "hubspot_contacts_list")
+    assert got[("hubspot_actions_jobs_total", (("outcome", "succeeded"), tool))] == 1
+    assert got[("hubspot_actions_jobs_total", (("outcome", "failed"), tool))] == 1
+    assert got[("hubspot_actions_job_errors_total", (("code", "hubspot_error"), tool))] == 1
+    bucket = "hubspot_actions_job_duration_seconds_bucket"
+    assert got[(bucket, (("le", "2.5"), tool))] == 0
+    assert got[(bucket, (("le", "5.0"), tool))] == 1
+    assert got[(bucket, (("le", "30.0"), tool))] == 1
+    assert got[(bucket, (("le", "60.0"), tool))] == 2
+    assert got[(bucket, (("le", "+Inf"), tool))] == 2
+    assert got[("hubspot_actions_job_duration_seconds_sum", (tool,))] == 43
+    ((_, counts),) = read_minutes(client, JOBS_SERIES, now=NOW.timestamp(), minutes=1)
+    assert counts == {(("outcome", "failed"),): 1, (("outcome", "succeeded"),): 1}
+
+
+def test_hubspot_answers_are_charted_for_the_current_portal_only() -> None:
+    """An answer counts by status class; the per-minute chart counts it for the portal the
+    executor named, and the hub id never reaches a Prometheus label."""
+    client = fakeredis.FakeRedis()
+    token = job_metrics.CURRENT_PORTAL.set(777)
+    try:
+        job_metrics.hubspot_response(client, 201, NOW.timestamp())
+        job_metrics.hubspot_response(client, None, NOW.timestamp())
+    finally:
+        job_metrics.CURRENT_PORTAL.reset(token)
+    job_metrics.hubspot_response(client, 429, NOW.timestamp())
+    got = samples(client)
+    name = "hubspot_actions_hubspot_requests_total"
+    assert got[(name, (("status_class", "2xx"),))] == 1
+    assert got[(name, (("status_class", "error"),))] == 1
+    assert got[(name, (("status_class", "429"),))] == 1
+    ((_, counts),) = read_minutes(client, CALLS_SERIES, now=NOW.timestamp(), minutes=1)
+    assert counts == {(("hub", "777"),): 2}
+    assert all(v != "777" for _, labels in got for _, v in labels)
