@@ -2,7 +2,10 @@
 
 The state is what ties HubSpot's redirect back to the account that asked for it. Only its hash is
 stored, so a database leak cannot be replayed; consumption is one conditional UPDATE, so two
-callbacks racing with the same state cannot both succeed.
+callbacks racing with the same state cannot both succeed. The callback ``open``s a state (reads
+its account and PKCE verifier) and ``complete``s it only in the transaction that stores tokens, so
+a denied consent or a failed exchange leaves the link usable until it expires. A completed state
+whose consent awaits user verification carries an ``auth_request_id`` (DESIGN.md section 9).
 
 A state reads ``<nonce>.<tag>``: the tag is derived from the nonce and the account it was issued
 for, so the binding lives in the state itself as well as in its row. A row that points at another
