@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     ready_requires: Annotated[tuple[str, ...], NoDecode] = ()
     #: Return URLs the OAuth callback may redirect to after a connection (exact prefixes).
     oauth_return_url_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
+    #: With it set, a completed consent waits as PENDING_VERIFICATION and the callback sends the
+    #: browser here with ``auth_request_id`` and ``identifier`` (DESIGN.md section 9).
+    oauth_user_verify_url: str | None = None
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -170,6 +173,16 @@ class Settings(BaseSettings):
         assert value is not None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("oauth_user_verify_url")
+    @classmethod
+    def _check_verify_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
         return value
 
     @field_validator("hubspot_api_base", "hubspot_authorize_url")

@@ -1,7 +1,14 @@
 """Completing an authorization: HubSpot redirects the user's browser to ``/oauth/callback``.
 
 Each way it can fail has its own error code and status, so the page (and a JSON caller) can say
-exactly what happened; nothing is stored unless the whole exchange succeeds.
+exactly what happened; nothing is stored unless the whole exchange succeeds. Only a callback that
+stores tokens uses the link up: a denied consent, a missing or rejected code, a short grant or an
+unreachable HubSpot leave it usable for another try until it expires (DESIGN.md section 9). The
+code is exchanged with the PKCE verifier of the state that came with it, so a code from another
+user's consent fails at HubSpot (``oauth_code_rejected``).
+
+With ``OAUTH_USER_VERIFY_URL`` set, a completed consent leaves the account PENDING_VERIFICATION
+under a fresh ``auth_request_id`` that the operator confirms (``producer.verification``).
 
     CallbackError (core.errors root)    code                    http
     +-- AccessDenied                    access_denied           403  the user clicked "Deny"
@@ -19,8 +26,10 @@ exactly what happened; nothing is stored unless the whole exchange succeeds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from secrets import token_urlsafe
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from core.errors import HubSpotActionsError
 from core.logging import get_logger
@@ -28,7 +37,7 @@ from hubspot_client.errors import AuthCodeRejected, HubSpotError, OAuthUnavailab
 from hubspot_client.oauth import TokenGrant
 from schemas.connection import SCOPE_MATCH_RULE
 from store.accounts import AccountRecord
-from store.oauth_states import ConsumedState, StateRejected
+from store.oauth_states import OpenState, StateRejected
 
 if TYPE_CHECKING:
     from producer.accounts import AccountService
@@ -95,10 +104,16 @@ _STATE_ERRORS: dict[str, type[CallbackError]] = {
 }
 
 
+#: Random bytes of an ``auth_request_id`` (it names a consent awaiting verification).
+AUTH_REQUEST_BYTES = 24
+
+
 @dataclass(frozen=True)
 class CallbackResult:
     account: AccountRecord
     return_url: str | None
+    #: Set when the account waits for user verification: where to send the browser.
+    verify_redirect: str | None = None
 
 
 def complete_authorization(
@@ -112,49 +127,83 @@ def complete_authorization(
 ) -> CallbackResult:
     if not state:
         raise InvalidState("the callback has no state; start again from a fresh link")
-    consumed = _consume(ctx, state)
+    opened = _open(ctx, state)
     if error:
-        raise _refusal(consumed.account_id, error, error_description)
+        raise _refusal(opened.account_id, error, error_description)
     if not code:
-        raise CodeRejected("the callback has no authorization code")
-    grant = _exchange(ctx, code)
+        raise CodeRejected("the callback has no authorization code; the link is still usable")
+    grant = _exchange(ctx, code, opened.code_verifier)
     missing = ctx.connection.missing_scopes(grant.scopes)
     if missing:
-        log.warning("oauth.grant_missing_scopes", account_id=consumed.account_id, missing=missing)
-        _discard(ctx, consumed.account_id, grant)
+        log.warning("oauth.grant_missing_scopes", account_id=opened.account_id, missing=missing)
+        _discard(ctx, opened.account_id, grant)
         raise GrantMissingScopes(
             f"HubSpot granted fewer scopes than required (missing: {', '.join(missing)}). "
             + SCOPE_MATCH_RULE,
             missing_scopes=missing,
         )
-    expires_at = ctx.clock.now() + timedelta(seconds=grant.expires_in)
-    with ctx.db.write() as conn:
-        ctx.vault.put(
-            conn,
-            account_id=consumed.account_id,
-            access=grant.access_token.get_secret_value(),
-            refresh=grant.refresh_token.get_secret_value(),
-            expires_at=expires_at,
-        )
-        ctx.accounts.activate(
-            conn,
-            account_id=consumed.account_id,
-            hub_id=grant.hub_id,
-            granted_scopes=grant.scopes,
-            token_expires_at=expires_at,
-        )
-    accounts.schedule_refresh(
-        consumed.account_id, expires_at.timestamp(), lifetime_s=float(grant.expires_in)
-    )
-    record = ctx.accounts.get_by_id(consumed.account_id)
+    verify_url = ctx.settings.oauth_user_verify_url
+    auth_request_id = None if verify_url is None else f"areq_{token_urlsafe(AUTH_REQUEST_BYTES)}"
+    expires_at = _store(ctx, opened, grant, auth_request_id)
+    record = ctx.accounts.get_by_id(opened.account_id)
     assert record is not None
-    log.info("oauth.connected", account_id=record.id, hub_id=grant.hub_id)
-    return CallbackResult(account=record, return_url=consumed.return_url)
+    if auth_request_id is None:
+        accounts.schedule_refresh(
+            opened.account_id, expires_at.timestamp(), lifetime_s=float(grant.expires_in)
+        )
+        log.info("oauth.connected", account_id=record.id, hub_id=grant.hub_id)
+        return CallbackResult(account=record, return_url=opened.return_url)
+    assert verify_url is not None
+    log.info("oauth.pending_verification", account_id=record.id, hub_id=grant.hub_id)
+    query = urlencode({"auth_request_id": auth_request_id, "identifier": record.identifier})
+    sep = "&" if "?" in verify_url else "?"
+    return CallbackResult(
+        account=record, return_url=opened.return_url, verify_redirect=f"{verify_url}{sep}{query}"
+    )
 
 
-def _consume(ctx: ProducerContext, state: str) -> ConsumedState:
+def _store(
+    ctx: ProducerContext, opened: OpenState, grant: TokenGrant, auth_request_id: str | None
+) -> datetime:
+    """Tokens, the account's new status and the state's consumption: one transaction.
+
+    Losing the race for the state to another callback stores nothing, and the grant we got is
+    revoked rather than left valid and unused.
+    """
+    expires_at = ctx.clock.now() + timedelta(seconds=grant.expires_in)
+    pending = None
+    if auth_request_id is not None:
+        pending = (
+            "waiting for the operator to verify the user "
+            f"(the request expires with the link, by {opened.expires_at.isoformat()})"
+        )
+    with ctx.db.write() as conn:
+        won = ctx.states.complete(conn, opened, auth_request_id=auth_request_id)
+        if won:
+            ctx.vault.put(
+                conn,
+                account_id=opened.account_id,
+                access=grant.access_token.get_secret_value(),
+                refresh=grant.refresh_token.get_secret_value(),
+                expires_at=expires_at,
+            )
+            ctx.accounts.activate(
+                conn,
+                account_id=opened.account_id,
+                hub_id=grant.hub_id,
+                granted_scopes=grant.scopes,
+                token_expires_at=expires_at,
+                pending_verification=pending,
+            )
+    if not won:
+        _discard(ctx, opened.account_id, grant)
+        raise StateReplayed("this authorization link was already used; ask for a fresh one")
+    return expires_at
+
+
+def _open(ctx: ProducerContext, state: str) -> OpenState:
     try:
-        return ctx.states.consume(state)
+        return ctx.states.open(state)
     except StateRejected as exc:
         log.info("oauth.state_rejected", reason=exc.reason)
         raise _STATE_ERRORS[exc.reason](
@@ -178,13 +227,15 @@ def _refusal(account_id: str, error: str, description: str | None) -> CallbackEr
     )
 
 
-def _exchange(ctx: ProducerContext, code: str) -> TokenGrant:
+def _exchange(ctx: ProducerContext, code: str, code_verifier: str | None) -> TokenGrant:
     try:
-        return ctx.oauth.exchange_code(code=code, redirect_uri=ctx.connection.redirect_uri)
+        return ctx.oauth.exchange_code(
+            code=code, redirect_uri=ctx.connection.redirect_uri, code_verifier=code_verifier
+        )
     except AuthCodeRejected as exc:
         raise CodeRejected(
             f"HubSpot rejected the authorization code ({exc.message}); "
-            "start again from a fresh link"
+            "open the authorization link again (it stays usable until it expires)"
         ) from exc
     except OAuthUnavailable as exc:
         raise ExchangeFailed(f"could not reach HubSpot to finish: {exc.message}") from exc

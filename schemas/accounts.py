@@ -10,10 +10,23 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.errors import AccountDisconnected, AccountPending, AccountRevoked, AccountUnavailable
 
 
+class AccountPendingVerification(AccountUnavailable):
+    """The user consented, but the operator has not yet confirmed who they are (DESIGN s9)."""
+
+    code = "account_pending_verification"
+
+
 class AccountStatus(StrEnum):
-    """Where an account is in its life; only ACTIVE and EXPIRED accounts run jobs."""
+    """Where an account is in its life; only ACTIVE and EXPIRED accounts run jobs.
+
+    ``PENDING_VERIFICATION`` (only with ``OAUTH_USER_VERIFY_URL`` set) holds tokens but runs
+    nothing until the operator verifies the user. It does not count as needing authorization:
+    the user already consented and the next step is the operator's, so ``needs_reauth`` stays
+    false (a new link would only start another consent that also waits for verification).
+    """
 
     PENDING = "PENDING"
+    PENDING_VERIFICATION = "PENDING_VERIFICATION"
     ACTIVE = "ACTIVE"
     EXPIRED = "EXPIRED"
     REVOKED = "REVOKED"
@@ -79,6 +92,11 @@ def unavailable_error(status: AccountStatus, identifier: str) -> AccountUnavaila
         ),
         AccountStatus.DISCONNECTED: (AccountDisconnected, "was disconnected"),
     }
+    if status == AccountStatus.PENDING_VERIFICATION:
+        return AccountPendingVerification(
+            f"the HubSpot account of {identifier!r} is connected but waits for the operator to "
+            "verify the user (POST /v1/connected-accounts/verify)"
+        )
     cls, why = reasons.get(status, (AccountUnavailable, f"is {status.value}"))
     # "again" only for an account that was authorized once: a PENDING one never was.
     again = "" if status is AccountStatus.PENDING else " again"

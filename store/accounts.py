@@ -139,15 +139,22 @@ class AccountStore:
         hub_id: int | None,
         granted_scopes: tuple[str, ...],
         token_expires_at: datetime,
+        pending_verification: str | None = None,
     ) -> None:
-        """A new authorization landed: whatever the account was, it is ACTIVE again."""
+        """A new authorization landed: whatever the account was, it is ACTIVE again.
+
+        With ``pending_verification`` (the reason to show) it is PENDING_VERIFICATION instead:
+        the grant is recorded, but no job runs until the operator verifies the user.
+        """
         now = self.clock.now()
+        waits = pending_verification is not None
+        status = AccountStatus.PENDING_VERIFICATION if waits else AccountStatus.ACTIVE
         conn.execute(
             update(accounts)
             .where(accounts.c.id == account_id)
             .values(
-                status=AccountStatus.ACTIVE.value,
-                status_reason=None,
+                status=status.value,
+                status_reason=pending_verification,
                 hub_id=hub_id,
                 granted_scopes=list(granted_scopes),
                 token_expires_at=token_expires_at,
@@ -164,7 +171,8 @@ class AccountStore:
         token_expires_at: datetime,
         granted_scopes: tuple[str, ...] | None,
     ) -> None:
-        """A refresh landed: an EXPIRED account is ACTIVE again (REVOKED/DISCONNECTED stay)."""
+        """A refresh landed: an EXPIRED account is ACTIVE again (any other status stays, so a
+        PENDING_VERIFICATION account is never made ACTIVE by its refresher)."""
         now = self.clock.now()
         values: dict[str, object] = {
             "token_expires_at": token_expires_at,

@@ -49,7 +49,7 @@ class AccountRow(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     connection_name: Mapped[str] = mapped_column(String(64))
     identifier: Mapped[str] = mapped_column(String(255))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
     status_reason: Mapped[str | None] = mapped_column(Text)
     hub_id: Mapped[int | None] = mapped_column(BigInteger)
     granted_scopes: Mapped[list[str]] = mapped_column(JSONType)
@@ -76,10 +76,14 @@ class TokenRow(Base):
 
 
 class OAuthStateRow(Base):
-    """A pending authorization: the state is stored hashed, used once, bound to one account."""
+    """A pending authorization: the state is stored hashed, used once, bound to one account.
+
+    ``code_verifier`` is the link's PKCE secret (sent on the code exchange, never logged);
+    ``auth_request_id`` names a completed consent awaiting user verification (DESIGN s9).
+    """
 
     __tablename__ = "oauth_states"
-    __table_args__ = (Index(None, "expires_at"),)
+    __table_args__ = (Index(None, "expires_at"), Index(None, "auth_request_id", unique=True))
 
     state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(
@@ -89,6 +93,9 @@ class OAuthStateRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_verifier: Mapped[str | None] = mapped_column(String(128))
+    auth_request_id: Mapped[str | None] = mapped_column(String(64))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class JobRow(Base):

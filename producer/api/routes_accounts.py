@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from producer.api.deps import ServicesDep
+from producer.verification import verify_user
 from schemas.accounts import AccountStatus
 
 router = APIRouter(prefix="/v1", tags=["connected accounts"])
@@ -32,6 +33,24 @@ class LinkBody(AccountBody):
 def get_or_create_account(body: AccountBody, services: ServicesDep) -> dict[str, Any]:
     record = services.accounts.get_or_create(
         connection_name=body.connection_name, identifier=body.identifier
+    )
+    return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
+
+
+class VerifyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    auth_request_id: str = Field(min_length=1, max_length=64)
+    identifier: str = Field(
+        min_length=1, max_length=255, description="The user your own session says is logged in."
+    )
+
+
+@router.post("/connected-accounts/verify")
+def verify_account(body: VerifyBody, services: ServicesDep) -> dict[str, Any]:
+    """Confirm that the user who completed a consent is ``identifier`` (OAUTH_USER_VERIFY_URL)."""
+    record = verify_user(
+        services.accounts, auth_request_id=body.auth_request_id, identifier=body.identifier
     )
     return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
 

@@ -1,9 +1,11 @@
 """``GET /oauth/callback``: where HubSpot sends the user after the consent page.
 
 Answers with a small HTML page saying what happened (JSON when the client asks for it), or
-redirects to the allow-listed return URL given when the link was made. Every failure of the
-user's flow (denied, bad/expired/used state, rejected code, short grant) is a 4xx with its own
-code (``producer.oauth_callback``); HubSpot unreachable or refusing our app's credentials is 502.
+redirects to the allow-listed return URL given when the link was made; with
+``OAUTH_USER_VERIFY_URL`` set, a completed consent always redirects (303) there. Every failure
+of the user's flow (denied, bad/expired/used state, rejected code, short grant) is a 4xx with its
+own code (``producer.oauth_callback``); HubSpot unreachable or refusing our app's credentials is
+502.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ async def oauth_callback(request: Request, services: ServicesDep) -> Response:
         if wants_json:
             return JSONResponse({"error": exc.to_dict()}, status_code=exc.http_status)
         return HTMLResponse(_page("Connection failed", exc.message, exc.code), exc.http_status)
+    if result.verify_redirect:  # the operator's page confirms who the user is, JSON or not
+        return RedirectResponse(result.verify_redirect, status_code=303)
     view = services.accounts.view(result.account)
     if wants_json:
         return JSONResponse({"connected_account": view.model_dump(mode="json")})

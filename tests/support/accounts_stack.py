@@ -195,18 +195,26 @@ class Flow:
         scope: str | None = None,
         state: str | None = None,
     ) -> str:
-        """Click "Connect app" (or "Deny") on the sandbox; the redirect URL back to us."""
+        """Click "Connect app" (or "Deny") on the sandbox; the redirect URL back to us.
+
+        The link's PKCE challenge goes along, as HubSpot's page carries it from the link.
+        """
         control = self.owner.stack.sandbox.control
         params = self.params
-        return control.consent(
-            hub_id=hub_id or control.create_portal(),
-            scope=scope if scope is not None else params["scope"],
-            optional_scope=params.get("optional_scope") or None,
-            client_id=params["client_id"],
-            redirect_uri=params["redirect_uri"],
-            state=state if state is not None else params["state"],
-            deny=deny,
-        )
+        body: dict[str, Any] = {
+            "client_id": params["client_id"],
+            "redirect_uri": params["redirect_uri"],
+            "scope": scope if scope is not None else params["scope"],
+            "state": state if state is not None else params["state"],
+            "hub_id": hub_id or control.create_portal(),
+            "code_challenge": params["code_challenge"],
+            "code_challenge_method": params["code_challenge_method"],
+        }
+        if params.get("optional_scope"):
+            body["optional_scope"] = params["optional_scope"]
+        if deny:
+            body["deny"] = True
+        return str(control._call("POST", "/_sandbox/consent", body)["redirect_url"])
 
     @staticmethod
     def callback(redirect_url: str, *, html: bool = False) -> httpx.Response:
