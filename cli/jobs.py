@@ -186,10 +186,18 @@ def bulk(
     ] = True,
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most")] = 3600.0,
     lane: Annotated[str, typer.Option(help="Lane for lines that name none")] = "bulk",
+    errors: Annotated[
+        Path | None,
+        typer.Option("--errors", help="Write refused lines and failed jobs here (JSONL)"),
+    ] = None,
     base_url: BaseUrl = None,
     api_key: ApiKey = None,
 ) -> None:
-    """Submit many jobs through the batch API with a progress bar, then print a summary."""
+    """Submit many jobs through the batch API with a progress bar, then print a summary.
+
+    The summary counts outcomes by error code with sample messages and job ids; ``--errors``
+    writes every refused line and failed job's submission as JSONL, to fix and submit again.
+    """
     from cli.bulk import BulkRun
 
     lines = _read_jobs(file, lane)
@@ -199,6 +207,9 @@ def bulk(
         if wait:
             run.follow(timeout)
     typer.echo(run.summary())
+    if errors is not None:
+        written = run.write_errors(errors)
+        typer.echo(f"wrote {written} line(s) to resubmit to {errors}")
     raise typer.Exit(0 if run.all_succeeded(waited=wait) else 1)
 
 

@@ -87,3 +87,38 @@ def test_bulk_submits_in_batches_and_summarises(
     assert "finished: 148 (succeeded: 148), unfinished: 0" in result.output
     assert "refused unknown_tool: 1 (lines 5)" in result.output
     assert "refused account_not_found: 1 (lines 121)" in result.output
+
+
+def test_bulk_says_why_jobs_failed_and_writes_them_to_resubmit(
+    stack: Stack, cli: CliRunner, tmp_path: Path
+) -> None:
+    """Failed jobs are summarised by code with a sample message and job ids; --errors writes the
+    refused lines and failed submissions as JSONL that submits again as is."""
+    identifier = connected(stack, "cli_bulk_err")[0]
+    good = {"identifier": identifier, "tool_name": "hubspot_contacts_list", "tool_input": {}}
+    missing = {
+        "identifier": identifier,
+        "tool_name": "hubspot_contact_get",
+        "tool_input": {"contact_id": "999999991"},
+    }
+    refused = {"identifier": identifier, "tool_name": "hubspot_contact_create", "tool_input": {}}
+    lines = [good, missing, good, missing, refused]
+    jobs_file = tmp_path / "jobs.jsonl"
+    jobs_file.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    errors_file = tmp_path / "errors.jsonl"
+    result = cli.invoke(app, ["bulk", str(jobs_file), "--errors", str(errors_file)])
+    assert result.exit_code == 1, result.output
+    assert "finished: 4 (hubspot_error: 2, succeeded: 2), unfinished: 0" in result.output
+    failed_line = next(
+        ln for ln in result.output.splitlines() if ln.startswith("failed hubspot_error")
+    )
+    assert failed_line.startswith("failed hubspot_error: 2 (jobs job_")
+    assert "refused invalid_tool_input: 1 (lines 5)" in result.output
+    assert "email" in result.output  # the refusal's message is shown, not only its code
+    assert "wrote 3 line(s) to resubmit" in result.output
+    written = [json.loads(line) for line in errors_file.read_text().splitlines()]
+    assert written == [
+        {**refused, "lane": "bulk"},
+        {**missing, "lane": "bulk"},
+        {**missing, "lane": "bulk"},
+    ]
