@@ -18,7 +18,7 @@ from store.jobs import JobRecord
 from tests.support.stack import Stack
 from tests.support.tools_stack import connect_account, submit_ok, worker_stopped
 from worker.executor import JobExecutor
-from worker.retry_policy import RetryPolicy
+from worker.decisions import DecisionTable
 from worker.runtime import WorkerRuntime
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.usefixtures("clear_faults")]
@@ -44,7 +44,7 @@ def _executor(rt: WorkerRuntime) -> JobExecutor:
         accounts=rt.accounts,
         tokens=rt.tokens,
         hubspot=rt.hubspot,
-        policy=RetryPolicy(max_attempts=MAX_ATTEMPTS, backoff_base_s=0.01, backoff_cap_s=0.05),
+        policy=DecisionTable(max_attempts=MAX_ATTEMPTS, backoff_base_s=0.01, backoff_cap_s=0.05),
         job_schedule=rt.job_schedule,
         redis_client=rt.redis,
         lease=rt.lease,

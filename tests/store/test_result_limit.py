@@ -20,7 +20,7 @@ from store.vault import TokenVault
 from worker.executor import JobExecutor
 from worker.lease import LeaseKeeper
 from worker.refresh.tokens import TokenProvider
-from worker.retry_policy import RetryPolicy
+from worker.decisions import DecisionTable
 
 
 def test_oversized_result_fails_result_too_large(db: Database) -> None:
@@ -65,7 +65,7 @@ def test_oversized_result_fails_result_too_large(db: Database) -> None:
         accounts=accounts,
         tokens=TokenProvider(vault=vault, refresher=None),
         hubspot=hubspot,
-        policy=RetryPolicy(),
+        policy=DecisionTable(),
         job_schedule=Schedule(client=client, key=JOB_SCHEDULE),
         redis_client=client,
         lease=LeaseKeeper(jobs=jobs, owner="w1", lease_seconds=30),
