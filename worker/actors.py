@@ -2,8 +2,9 @@
 
 Declared against an explicit broker by ``declare_actors`` rather than at import time, so importing
 this module builds nothing. What every message needs around the actor (log context, lease, done
-notification, summary line) is middleware (``worker.middleware``), not code here. Redelivery is normal (a worker restart, a duplicate message): the
-executor's atomic claim makes a second delivery of the same job a no-op.
+notification, summary line) is middleware (``worker.middleware``), not code here. Redelivery is
+normal (a worker restart, a duplicate message): the executor's atomic claim makes a second delivery
+of the same job a no-op.
 """
 
 from __future__ import annotations

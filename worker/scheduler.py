@@ -1,16 +1,16 @@
 """``hubspot-actions scheduler``: drains the schedules and heals what Redis lost.
 
-Every tick (a few times a second) it claims due entries atomically (several schedulers can run
-side by side) and enqueues them: jobs whose ``run_at``, backoff or rate-limit wait is over go back
-to ``queued``, accounts whose token is due for a refresh get a refresh message.
+Every tick (a few times a second) it claims due entries atomically (several schedulers can run side
+by side) and enqueues them: jobs whose ``run_at``, backoff or rate-limit wait is over go back to
+``queued``, accounts whose token is due for a refresh get a refresh message.
 
 Every ``SWEEP_INTERVAL_SECONDS`` it rebuilds Redis from SQL, the source of truth: jobs whose lease
 lapsed (a killed worker) are re-queued (after ``JOB_MAX_LEASE_LAPSES`` lapses they fail
-``worker_lost`` instead, ``worker.decisions.LeaseLapses``), ``queued`` jobs whose message is gone (Redis was down at
-submit, or flushed) are enqueued again, ``scheduled``/``retrying`` jobs missing from the job
-schedule are put back, ACTIVE and EXPIRED accounts missing from the refresh schedule are put back
-(``worker.refresh.schedule``), and finished jobs past retention are deleted. A Redis lock makes
-one scheduler do each sweep.
+``worker_lost`` instead, ``worker.decisions.LeaseLapses``), ``queued`` jobs whose message is gone
+(Redis was down at submit, or flushed) are enqueued again, ``scheduled``/``retrying`` jobs missing
+from the job schedule are put back, ACTIVE and EXPIRED accounts missing from the refresh schedule
+are put back (``worker.refresh.schedule``), and finished jobs past retention are deleted. A Redis
+lock makes one scheduler do each sweep.
 """
 
 from __future__ import annotations

@@ -9,13 +9,13 @@ from itertools import pairwise
 import pytest
 import redis
 
+from worker.decisions import AttemptState, DecisionTable, Wait, WaitKind
 from worker.ratelimit import (
     BURST_WINDOW_MS,
     PortalBudgetExhausted,
     RateLimiter,
     window_key,
 )
-from worker.decisions import AttemptState, DecisionTable, Wait, WaitKind
 
 pytestmark = pytest.mark.services
 

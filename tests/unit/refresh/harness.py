@@ -28,11 +28,11 @@ from store.jobs import JobStore, NewJob
 from store.keyring import Keyring, generate_key_spec
 from store.migrate import upgrade
 from store.vault import TokenVault
+from worker.decisions import DecisionTable
 from worker.refresh.backoff import RefreshBackoff
 from worker.refresh.lock import RefreshLock
 from worker.refresh.outcomes import RefreshOutcomes
 from worker.refresh.refresher import TokenRefresher
-from worker.decisions import DecisionTable
 
 MARGIN_S = 300.0
 TTL_S = 1800

@@ -19,7 +19,7 @@ from hubspot_client.errors import (
     RefreshTokenRejected,
 )
 from store.errors import CredentialsUnreadable
-from worker.decisions import AttemptState, Fail, DecisionTable, Wait
+from worker.decisions import AttemptState, DecisionTable, Fail, Wait
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -99,6 +99,10 @@ def test_unavailable_backs_off_with_full_jitter_then_gives_up(policy: DecisionTa
         assert decision.uses_attempt
         assert 0 <= decision.delay_s <= 2**attempts
         delays.append(decision.delay_s)
+    # Full jitter: each delay is drawn uniformly below a doubling bound, in draw order.
+    twin = random.Random(7)
+    assert delays == [twin.uniform(0, 2**attempts) for attempts in range(5)]
+    assert len(set(delays)) == 5
     final = policy.decide(exc, state(attempts=policy.max_attempts - 1), NOW)
     assert isinstance(final, Fail)
     assert final.error["code"] == "hubspot_unavailable"
@@ -129,15 +133,26 @@ def test_unknown_outcome_depends_on_the_tool(policy: DecisionTable) -> None:
 @pytest.mark.parametrize(
     ("exc", "code"),
     [
-        (HubSpotUnauthorized("401", status_code=401), "hubspot_unauthorized"),
         (HubSpotRequestError("400", status_code=400, error_code="INVALID_OPTION"), "hubspot_error"),
         (HubSpotConflict("409", status_code=409, existing_id="12"), "hubspot_error"),
         (ValueError("bug"), "internal_error"),
     ],
 )
-def test_other_failures_fail_without_retry(policy: DecisionTable, exc: Exception, code: str) -> None:
-    """Client errors, a second 401 and bugs fail at once, with no link to offer."""
+def test_other_failures_fail_without_retry(
+    policy: DecisionTable, exc: Exception, code: str
+) -> None:
+    """Client errors and bugs fail at once, with no link to offer."""
     decision = policy.decide(exc, state(), NOW)
     assert isinstance(decision, Fail)
     assert decision.error["code"] == code
+    assert not decision.needs_reauth_link
+
+
+def test_a_second_401_fails_unauthorized(policy: DecisionTable) -> None:
+    """A 401 after the forced refresh and resend fails hubspot_unauthorized, no link."""
+    decision = policy.decide(
+        HubSpotUnauthorized("401", status_code=401), state(refreshed=True), NOW
+    )
+    assert isinstance(decision, Fail)
+    assert decision.error["code"] == "hubspot_unauthorized"
     assert not decision.needs_reauth_link
