@@ -9,6 +9,7 @@ import httpx
 import redis
 from sqlalchemy import func, select
 
+from broker.notify import JOB_DONE_CHANNEL
 from store.db import Database
 from store.models import jobs
 from tests.support.services import REDIS_BASE
@@ -154,13 +155,17 @@ def test_account_state_is_checked_again_when_the_job_starts(stack: Stack) -> Non
     assert done["status"] == "failed", done
     assert done["error"]["code"] == "account_disconnected"
     assert done["error"]["reauth_link"]
-    crm_calls = stack.sandbox.control.stats().get("crm_requests", {})
+    crm_calls = stack.sandbox.control.stats()["crm_requests"]
     assert crm_calls.get(str(account["hub_id"]), 0) == 0
 
 
 def test_long_poll_returns_as_soon_as_the_job_finishes(stack: Stack) -> None:
-    """``wait`` returns at the job's end, not at the wait's end."""
+    """``wait`` returns at the job's end, woken by the worker's job-done notification."""
     stack.connect("e2e_poll")
+    # Listen on the channel the long poll wakes on: a 1 s re-read would also return in time,
+    # only the notification tells the two apart.
+    listener = redis.Redis.from_url(stack.env["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(JOB_DONE_CHANNEL)
     stack.sandbox.control.add_fault("/crm/v3/objects/contacts", method="POST", latency_ms=300)
     try:
         job = stack.submit("e2e_poll", "hubspot_contact_create", {"email": "poll@b.co"}).json()[
@@ -169,7 +174,12 @@ def test_long_poll_returns_as_soon_as_the_job_finishes(stack: Stack) -> None:
         started = datetime.now(UTC)
         done = stack.wait(job["id"], timeout=30)
         elapsed = (datetime.now(UTC) - started).total_seconds()
+        announced = []
+        while (message := listener.get_message(timeout=1.0)) is not None:
+            announced.append(message["data"].decode())
     finally:
         stack.sandbox.control.clear_faults()
+        listener.close()
     assert done["status"] == "succeeded"
+    assert announced.count(job["id"]) == 1  # announced once, by the worker that finished it
     assert elapsed < 30  # it came back when the job ended, not when the wait ran out
