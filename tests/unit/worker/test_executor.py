@@ -22,7 +22,7 @@ CREATE = "hubspot_contact_create"
 LIST = "hubspot_contacts_list"
 UNAUTHORIZED = error_body("Authentication credentials not found.", "INVALID_AUTHENTICATION")
 CONFLICT = error_body("Contact already exists. Existing ID: 77", "CONFLICT")
-LISTED = {"results": [], "paging": None}
+LISTED: dict[str, object] = {"results": [], "paging": None}
 
 
 @pytest.fixture

@@ -11,6 +11,16 @@ from worker.lease import LeaseKeeper
 
 
 @dataclass
+class FakeTime:
+    """Stands in for the ``time`` module inside ``worker.lease``: a clock the test moves."""
+
+    now: list[float]
+
+    def monotonic(self) -> float:
+        return self.now[0]
+
+
+@dataclass
 class RecordingJobs:
     renewed: list[list[str]] = field(default_factory=list)
 
@@ -22,7 +32,7 @@ class RecordingJobs:
 def test_renewal_stops_once_a_job_is_held_past_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     """Held 179 s of a 180 s cap: renewed; held 181 s: left to lapse; released: gone."""
     now = [1000.0]
-    monkeypatch.setattr(lease_module.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(lease_module, "time", FakeTime(now))
     jobs = RecordingJobs()
     keeper = LeaseKeeper(jobs=jobs, owner="w1", lease_seconds=60, max_hold_s=180)  # type: ignore[arg-type]
     keeper.stop()  # no background renewals: this test drives them
