@@ -26,6 +26,7 @@ from dramatiq import Message, Middleware
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
 
+from broker.stock_middleware import DEFAULT_ATTEMPT_TIMEOUT_S, stock_middleware
 from broker.wakeup import WakeableConsumer, WakeupHub
 
 #: Queues: tool jobs by lane, and token refreshes on their own so they never wait behind tools.
@@ -129,9 +130,19 @@ class Broker(RedisBroker):
 
 
 def build_broker(
-    redis_url: str, *, wakeups: bool = True, middleware: list[Middleware] | None = None
+    redis_url: str,
+    *,
+    wakeups: bool = True,
+    middleware: list[Middleware] | None = None,
+    attempt_timeout_s: float = DEFAULT_ATTEMPT_TIMEOUT_S,
 ) -> Broker:
-    """The broker for this process. ``wakeups=False`` gives Dramatiq's stock idle polling."""
+    """The broker for this process. ``wakeups=False`` gives Dramatiq's stock idle polling.
+
+    ``middleware`` defaults to Dramatiq's own, each decided in ``broker.stock_middleware``
+    (``TimeLimit`` at ``attempt_timeout_s``, ``Retries`` without retries).
+    """
     client = redis_client(redis_url)
     hub = WakeupHub(client_factory=lambda: redis_client(redis_url)) if wakeups else None
+    if middleware is None:
+        middleware = stock_middleware(attempt_timeout_s=attempt_timeout_s)
     return Broker(client=client, wakeups=hub, middleware=middleware)

@@ -19,8 +19,8 @@ HTTP status the API answers with. Errors never carry secrets: messages name ids,
     +-- JobConflict                     job_conflict           409
     |   +-- IdempotencyConflict         idempotency_conflict
     +-- ServiceUnavailable              service_unavailable yes 503
-    store.errors.StoreError, hubspot_client.errors.HubSpotError and
-    worker.refresh.refresher errors extend this tree in their own packages.
+    store.errors, hubspot_client.errors, worker.errors and worker.refresh.errors extend this
+    tree in their own packages (each errors.py draws its part).
 """
 
 from __future__ import annotations

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     #: How long a running job's lease lasts without renewal; a killed worker's jobs are re-run
     #: after it lapses (the sweep notices).
     job_lease_seconds: float = Field(default=60.0, gt=0)
+    #: A hard cap on one attempt (Dramatiq's ``TimeLimit``); the lease is renewed only this long.
+    job_attempt_timeout_seconds: float = Field(default=120.0, gt=0)
+    #: A job whose lease lapsed this many times (its worker died each time) fails ``worker_lost``
+    #: instead of being re-queued forever.
+    job_max_lease_lapses: int = Field(default=3, ge=1)
     #: Wake idle workers through Redis pub/sub when work arrives (off: Dramatiq's stock idle
     #: polling; only useful to measure the difference).
     worker_wakeups: bool = True

@@ -30,6 +30,25 @@ TERMINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.
 WAITING_STATUSES = frozenset({JobStatus.SCHEDULED, JobStatus.RETRYING})
 
 
+class HistoryOutcome(StrEnum):
+    """The ``outcome`` of a history entry that did not end the job, and of a success.
+
+    An attempt that failed the job records the error's stable code instead (``hubspot_error``,
+    ``worker_lost``, ...), so an agent reads one vocabulary in ``error.code`` and ``history``.
+    """
+
+    SUCCEEDED = "succeeded"
+    RETRY = "retry"  # a transient failure (5xx, timeout before sending): uses an attempt
+    OUTCOME_UNKNOWN = "outcome_unknown"  # sent, no answer; retried (the tool allows it)
+    RATE_LIMITED = "rate_limited"  # HubSpot answered 429: one of the bounded rate waits
+    THROTTLED = "throttled"  # our own per-portal budget booked a later slot: free
+    LEASE_LAPSED = "lease_lapsed"  # the worker died mid-attempt; the sweep re-queued the job
+
+
+#: History outcomes after which a create may have landed at HubSpot without us knowing.
+UNKNOWN_OUTCOMES = frozenset({HistoryOutcome.OUTCOME_UNKNOWN, HistoryOutcome.LEASE_LAPSED})
+
+
 class Lane(StrEnum):
     """``interactive`` jobs (an agent is waiting) go before ``bulk`` ones."""
 

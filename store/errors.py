@@ -13,7 +13,7 @@ from core.errors import ConfigurationError, HubSpotActionsError, ServiceUnavaila
 
 
 class StoreUnavailable(ServiceUnavailable):
-    code = "service_unavailable"
+    """The database is down or locked: ``service_unavailable`` (the code is its parent's)."""
 
 
 class CredentialsUnreadable(HubSpotActionsError):
@@ -24,4 +24,4 @@ class CredentialsUnreadable(HubSpotActionsError):
 
 
 class KeyringError(ConfigurationError):
-    code = "configuration_error"
+    """A malformed key setting or file: ``configuration_error`` (the code is its parent's)."""

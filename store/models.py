@@ -121,6 +121,8 @@ class JobRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     rate_waits: Mapped[int] = mapped_column(Integer, default=0)
+    #: Times the job's lease lapsed while it ran (its worker died); capped by JOB_MAX_LEASE_LAPSES.
+    lease_lapses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     history: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     input: Mapped[dict[str, Any]] = mapped_column(JSONType)
     input_hash: Mapped[str] = mapped_column(String(64))

@@ -1,8 +1,10 @@
 """The Dramatiq actors: thin, idempotent, taking ids only.
 
 Declared against an explicit broker by ``declare_actors`` rather than at import time, so importing
-this module builds nothing. Redelivery is normal (a worker restart, a duplicate message): the
-executor's atomic claim makes a second delivery of the same job a no-op.
+this module builds nothing. What every message needs around the actor (log context, lease, done
+notification, summary line) is middleware (``worker.middleware``), not code here. Redelivery is
+normal (a worker restart, a duplicate message): the executor's atomic claim makes a second delivery
+of the same job a no-op.
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ import dramatiq
 
 from broker.dispatch import ACTOR_EXECUTE, ACTOR_EXECUTE_BULK, ACTOR_REFRESH
 from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH
+from core.logging import get_logger
 from worker.runtime import WorkerRuntime
+
+log = get_logger(__name__)
 
 #: Lower runs first when a worker has a choice: refreshes, then interactive, then bulk.
 PRIORITY_REFRESH = 0
 PRIORITY_INTERACTIVE = 10
 PRIORITY_BULK = 100
+#: A refresh that reached a worker without app credentials is put back this much later.
+NO_CREDENTIALS_RECHECK_S = 60.0
 
 
 def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]) -> None:
@@ -26,9 +33,16 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
         runtime().executor.run(job_id)
 
     def refresh_token(account_id: str, version: int | None = None) -> None:
-        refresher = runtime().refresher
-        if refresher is not None:
-            refresher.run_scheduled(account_id, version)
+        rt = runtime()
+        if rt.refresher is None:
+            # No app credentials in this worker: nothing can refresh here. Say so, and keep the
+            # account scheduled (the scheduler's claim took its entry off), a little later, so
+            # a worker that has the credentials gets it and nothing spins meanwhile.
+            log.warning("token.refresh_skipped_no_credentials", account_id=account_id)
+            due = rt.clock.time() + NO_CREDENTIALS_RECHECK_S
+            rt.refresh_schedule.client.zadd(rt.refresh_schedule.key, {account_id: due}, nx=True)
+            return
+        rt.refresher.run_scheduled(account_id, version)
 
     options: dict[str, object] = {}
     dramatiq.Actor(

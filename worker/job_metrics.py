@@ -1,9 +1,8 @@
 """The worker's metric hooks: a job's terminal outcome, a HubSpot answer, a rate-limit wait.
 
-Three plain functions so the executor needs one call at each place where the event happens
-(``JobExecutor._done``, ``JobExecutor._wait``) and the HubSpot client one callback
-(``HubSpotClient(on_response=...)``); they are meant to move into a Dramatiq middleware with the
-rest of the executor's cross-cutting parts, unchanged. Everything goes to Redis
+Plain functions called by the ``JobMetrics`` middleware (``worker.middleware.metrics``) from the
+ending the executor reports, and by the HubSpot client's callback (``HubSpotClient(on_response=
+...)``). Everything goes to Redis
 (``broker.counters``, ``broker.timeline``) because the web process, not the worker, is scraped.
 
 HubSpot calls are charted per portal, but the client does not know whose token it carries: the
@@ -31,7 +30,6 @@ from broker.counters import (
 from broker.job_stats import count_job_outcome
 from broker.timeline import CALLS_SERIES, minute_ops
 from core.logging import get_logger
-from store.jobs import JobRecord
 
 log = get_logger(__name__)
 
@@ -40,14 +38,14 @@ CURRENT_PORTAL: ContextVar[int | None] = ContextVar("hubspot_actions_portal", de
 
 
 def job_finished(
-    client: redis.Redis, job: JobRecord, status: str, code: object, now: datetime
+    client: redis.Redis, *, tool: str, due: datetime, status: str, code: object, now: datetime
 ) -> None:
-    """Count ``job`` reaching ``status``; the duration runs from when it was due (its ``run_at``,
-    else its submission), so it includes queueing and retries: what a caller waits."""
-    due = max(job.created_at, job.run_at or job.created_at)
+    """Count a job of ``tool`` reaching ``status``; the duration runs from when it was ``due``
+    (its ``run_at``, else its submission), so it includes queueing and retries: what a caller
+    waits."""
     count_job_outcome(
         client,
-        tool=job.tool_name,
+        tool=tool,
         outcome=status,
         code=str(code) if code else None,
         duration_s=(now - due).total_seconds(),

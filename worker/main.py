@@ -37,7 +37,11 @@ def run_worker_process(settings: Settings, *, stop: threading.Event | None = Non
     """One worker process: runtime, actors, Dramatiq worker, until signalled."""
     configure_logging(level=settings.log_level, json=settings.wants_json_logs, component="worker")
     runtime = build_runtime(settings)
+    for middleware in runtime.middleware():
+        runtime.broker.add_middleware(middleware)
     declare_actors(runtime.broker, lambda: runtime)
+    # What Dramatiq's own CLI emits once per worker process: starts TimeLimit's watcher thread.
+    runtime.broker.emit_after("process_boot")
     stop = stop or _stop_event_on_signals()
     worker = Worker(
         runtime.broker,

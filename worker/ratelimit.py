@@ -36,7 +36,9 @@ from dataclasses import dataclass
 
 import redis
 
-from core.errors import HubSpotActionsError
+from worker.errors import PortalBudgetExhausted
+
+__all__ = ["PortalBudgetExhausted", "RateLimiter"]
 
 #: Key prefix of the windows: ``ha:rl:{hub_id}:burst`` and ``ha:rl:{hub_id}:search``.
 KEY_PREFIX = "ha:rl:"
@@ -93,22 +95,6 @@ redis.call('ZADD', KEYS[1], now, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
 return 0
 """
-
-
-class PortalBudgetExhausted(HubSpotActionsError):
-    """Our own per-portal budget has no room now; a slot is booked ``delay_s`` from now.
-
-    Not a failure: the retry policy turns it into a wait that uses no attempt and does not count
-    as one of HubSpot's rate-limit waits.
-    """
-
-    code = "rate_limited_locally"
-    retryable = True
-
-    def __init__(self, message: str, *, delay_s: float, hub_id: int) -> None:
-        super().__init__(message, delay_s=delay_s, hub_id=hub_id)
-        self.delay_s = delay_s
-        self.hub_id = hub_id
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from core.logging import get_logger
 from hubspot_client.client import HubSpotClient
 from hubspot_client.errors import HubSpotConflict
 from hubspot_client.responses import HubSpotResponse
+from schemas.jobs import UNKNOWN_OUTCOMES
 from schemas.tools import HubSpotRequest
 from schemas.tools.request import objects_path
 from store.jobs import JobRecord
@@ -36,11 +37,13 @@ CLOCK_SKEW_ALLOWANCE = timedelta(minutes=2)
 def recover_contact_create(
     job: JobRecord, conflict: HubSpotConflict, *, hubspot: HubSpotClient, access_token: str
 ) -> HubSpotResponse:
-    """The contact this job created, read back; re-raises ``conflict`` when it is not ours."""
-    # A lapsed lease is an unknown outcome too: the killed worker may have created the contact.
-    earlier_unknown = any(
-        h.get("outcome") in ("outcome_unknown", "lease_lapsed") for h in job.history
-    )
+    """The contact this job created, read back; re-raises ``conflict`` when it is not ours.
+
+    Whether to try at all (an earlier unknown outcome, a lapsed lease included, and an existing
+    id in the 409) is the decision table's call (``worker.decisions``); checked again here so
+    that a direct call can never misread someone else's contact as ours.
+    """
+    earlier_unknown = any(h.get("outcome") in UNKNOWN_OUTCOMES for h in job.history)
     if not conflict.existing_id or not earlier_unknown:
         raise conflict
     properties = ",".join(sorted(job.input))

@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass
 from functools import cached_property
 
+from dramatiq.middleware import Middleware
+
 from broker.counters import Counters
 from broker.parts import ProcessParts
 from broker.redis_broker import Broker, build_broker
@@ -16,8 +18,12 @@ from hubspot_client.client import HubSpotClient
 from hubspot_client.oauth import OAuthClient
 from store.links import mint_authorization_link
 from worker import job_metrics
-from worker.executor import JobExecutor
+from worker.calls import HubSpotCalls
+from worker.decisions import DecisionTable, LeaseLapses
+from worker.executor import JobExecutor, LeaseTerms
+from worker.job_outcomes import JobOutcomes
 from worker.lease import LeaseKeeper
+from worker.middleware import worker_middleware
 from worker.notify_batch import DoneNotifier
 from worker.ratelimit import RateLimiter
 from worker.refresh.backoff import RefreshBackoff
@@ -25,7 +31,7 @@ from worker.refresh.lock import RefreshLock
 from worker.refresh.outcomes import RefreshOutcomes
 from worker.refresh.refresher import TokenRefresher
 from worker.refresh.tokens import Refresher, TokenProvider, inline_margin
-from worker.retry_policy import RetryPolicy
+from worker.throttle import PortalThrottle
 
 
 def worker_identity() -> str:
@@ -121,9 +127,20 @@ class WorkerRuntime(ProcessParts):
 
     @cached_property
     def lease(self) -> LeaseKeeper:
+        """Renews running jobs' leases, but only while an attempt is under its time limit (plus
+        one lease period to record its outcome): an attempt ``TimeLimit`` cannot stop lets its
+        lease lapse, and the sweep settles it."""
         return LeaseKeeper(
-            jobs=self.jobs, owner=self.owner, lease_seconds=self.settings.job_lease_seconds
+            jobs=self.jobs,
+            owner=self.owner,
+            lease_seconds=self.settings.job_lease_seconds,
+            max_hold_s=self.settings.job_attempt_timeout_seconds + self.settings.job_lease_seconds,
         )
+
+    @cached_property
+    def lease_lapses(self) -> LeaseLapses:
+        """The sweep's verdict on a job whose worker died (``JOB_MAX_LEASE_LAPSES``)."""
+        return LeaseLapses(max_lapses=self.settings.job_max_lease_lapses)
 
     def mint_reauth_link(self, account_id: str) -> str | None:
         return mint_authorization_link(
@@ -135,17 +152,28 @@ class WorkerRuntime(ProcessParts):
         return JobExecutor(
             jobs=self.jobs,
             accounts=self.accounts,
-            tokens=self.tokens,
-            hubspot=self.hubspot,
-            policy=RetryPolicy(),
-            job_schedule=self.job_schedule,
-            redis_client=self.redis,
-            lease=self.lease,
-            mint_reauth_link=self.mint_reauth_link,
-            owner=self.owner,
-            limiter=self.limiter,
+            calls=HubSpotCalls(
+                tokens=self.tokens,
+                hubspot=self.hubspot,
+                throttle=PortalThrottle(limiter=self.limiter),
+            ),
+            outcomes=JobOutcomes(
+                jobs=self.jobs,
+                job_schedule=self.job_schedule,
+                mint_reauth_link=self.mint_reauth_link,
+                clock=self.clock,
+            ),
+            lease=LeaseTerms(owner=self.owner, seconds=self.settings.job_lease_seconds),
+            table=DecisionTable(),
+            clock=self.clock,
+        )
+
+    def middleware(self) -> list[Middleware]:
+        """The worker's own middleware (``worker.middleware``), to add to the broker."""
+        return worker_middleware(
+            keeper=self.lease,
             notify_done=self.done_notifier.notify,
-            lease_seconds=self.settings.job_lease_seconds,
+            metrics_client=self.redis,
             clock=self.clock,
         )
 
@@ -161,5 +189,10 @@ class WorkerRuntime(ProcessParts):
 def build_runtime(settings: Settings) -> WorkerRuntime:
     redis_url = settings.require_redis_url("worker")
     return WorkerRuntime(
-        settings=settings, broker=build_broker(redis_url, wakeups=settings.worker_wakeups)
+        settings=settings,
+        broker=build_broker(
+            redis_url,
+            wakeups=settings.worker_wakeups,
+            attempt_timeout_s=settings.job_attempt_timeout_seconds,
+        ),
     )

@@ -1,15 +1,16 @@
 """``hubspot-actions scheduler``: drains the schedules and heals what Redis lost.
 
-Every tick (a few times a second) it claims due entries atomically (several schedulers can run
-side by side) and enqueues them: jobs whose ``run_at``, backoff or rate-limit wait is over go back
-to ``queued``, accounts whose token is due for a refresh get a refresh message.
+Every tick (a few times a second) it claims due entries atomically (several schedulers can run side
+by side) and enqueues them: jobs whose ``run_at``, backoff or rate-limit wait is over go back to
+``queued``, accounts whose token is due for a refresh get a refresh message.
 
 Every ``SWEEP_INTERVAL_SECONDS`` it rebuilds Redis from SQL, the source of truth: jobs whose lease
-lapsed (a killed worker) are re-queued, ``queued`` jobs whose message is gone (Redis was down at
-submit, or flushed) are enqueued again, ``scheduled``/``retrying`` jobs missing from the job
-schedule are put back, ACTIVE and EXPIRED accounts missing from the refresh schedule are put back
-(``worker.refresh.schedule``), and finished jobs past retention are deleted. A Redis lock makes
-one scheduler do each sweep.
+lapsed (a killed worker) are re-queued (after ``JOB_MAX_LEASE_LAPSES`` lapses they fail
+``worker_lost`` instead, ``worker.decisions.LeaseLapses``), ``queued`` jobs whose message is gone
+(Redis was down at submit, or flushed) are enqueued again, ``scheduled``/``retrying`` jobs missing
+from the job schedule are put back, ACTIVE and EXPIRED accounts missing from the refresh schedule
+are put back (``worker.refresh.schedule``), and finished jobs past retention are deleted. A Redis
+lock makes one scheduler do each sweep.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import timedelta
 import redis
 
 from broker.dispatch import job_ref
+from broker.notify import publish_job_done
 from broker.schedule import HEARTBEAT_KEY
 from core.logging import get_logger
 from store.errors import StoreUnavailable
@@ -91,17 +93,21 @@ class Scheduler:
         if not self.rt.redis.set(SWEEP_LOCK_KEY, self.rt.owner, nx=True, px=lock_ms):
             return
         started = time.perf_counter()
-        lapsed = self.rt.jobs.requeue_lapsed()
+        settled = self.rt.jobs.settle_lapsed(self.rt.lease_lapses)
+        lapsed = settled.requeued
         self._enqueue(lapsed)
+        if settled.failed:  # worker_lost: their waiters are told, like any finished job
+            publish_job_done(self.rt.redis, [job.id for job in settled.failed])
         lost = self._enqueue_lost_messages()
         rescheduled = self._reschedule_waiting_jobs()
         purged = self._purge_finished()
         for hook in self.sweep_hooks:
             hook()
-        if lapsed or lost or rescheduled or purged:
+        if lapsed or settled.failed or lost or rescheduled or purged:
             log.info(
                 "scheduler.swept",
                 lapsed_requeued=len(lapsed),
+                lapsed_failed=len(settled.failed),
                 lost_reenqueued=lost,
                 jobs_rescheduled=rescheduled,
                 purged=purged,

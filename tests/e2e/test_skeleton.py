@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import redis
 from sqlalchemy import func, select
 
+from broker.notify import JOB_DONE_CHANNEL
 from store.db import Database
 from store.models import jobs
 from tests.support.services import REDIS_BASE
@@ -154,13 +156,18 @@ def test_account_state_is_checked_again_when_the_job_starts(stack: Stack) -> Non
     assert done["status"] == "failed", done
     assert done["error"]["code"] == "account_disconnected"
     assert done["error"]["reauth_link"]
-    crm_calls = stack.sandbox.control.stats().get("crm_requests", {})
+    crm_calls = stack.sandbox.control.stats()["crm_requests"]
     assert crm_calls.get(str(account["hub_id"]), 0) == 0
 
 
 def test_long_poll_returns_as_soon_as_the_job_finishes(stack: Stack) -> None:
-    """``wait`` returns at the job's end, not at the wait's end."""
+    """``wait`` returns at the job's end, woken by the worker's job-done notification."""
     stack.connect("e2e_poll")
+    # Listen on the channel the long poll wakes on: a 1 s re-read would also return in time,
+    # only the notification tells the two apart.
+    client = redis.Redis.from_url(stack.env["REDIS_URL"])
+    listener = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+    listener.subscribe(JOB_DONE_CHANNEL)
     stack.sandbox.control.add_fault("/crm/v3/objects/contacts", method="POST", latency_ms=300)
     try:
         job = stack.submit("e2e_poll", "hubspot_contact_create", {"email": "poll@b.co"}).json()[
@@ -169,7 +176,17 @@ def test_long_poll_returns_as_soon_as_the_job_finishes(stack: Stack) -> None:
         started = datetime.now(UTC)
         done = stack.wait(job["id"], timeout=30)
         elapsed = (datetime.now(UTC) - started).total_seconds()
+        announced = []
+        # Drain for a moment (the subscribe confirmation reads as None, so no early stop).
+        drain_until = time.monotonic() + 2.0
+        while time.monotonic() < drain_until:
+            message = listener.get_message(timeout=0.2)
+            if message is not None:
+                announced.append(message["data"].decode())
     finally:
         stack.sandbox.control.clear_faults()
+        listener.close()
+        client.close()
     assert done["status"] == "succeeded"
+    assert announced.count(job["id"]) == 1  # announced once, by the worker that finished it
     assert elapsed < 30  # it came back when the job ended, not when the wait ran out

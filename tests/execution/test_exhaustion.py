@@ -17,8 +17,8 @@ from core.settings import load_settings
 from store.jobs import JobRecord
 from tests.support.stack import Stack
 from tests.support.tools_stack import connect_account, submit_ok, worker_stopped
+from worker.decisions import DecisionTable
 from worker.executor import JobExecutor
-from worker.retry_policy import RetryPolicy
 from worker.runtime import WorkerRuntime
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.usefixtures("clear_faults")]
@@ -42,15 +42,10 @@ def _executor(rt: WorkerRuntime) -> JobExecutor:
     return JobExecutor(
         jobs=rt.jobs,
         accounts=rt.accounts,
-        tokens=rt.tokens,
-        hubspot=rt.hubspot,
-        policy=RetryPolicy(max_attempts=MAX_ATTEMPTS, backoff_base_s=0.01, backoff_cap_s=0.05),
-        job_schedule=rt.job_schedule,
-        redis_client=rt.redis,
-        lease=rt.lease,
-        mint_reauth_link=rt.mint_reauth_link,
-        owner=rt.owner,
-        limiter=rt.limiter,
+        calls=rt.executor.calls,
+        outcomes=rt.executor.outcomes,
+        lease=rt.executor.lease,
+        table=DecisionTable(max_attempts=MAX_ATTEMPTS, backoff_base_s=0.01, backoff_cap_s=0.05),
         clock=rt.clock,
     )
 

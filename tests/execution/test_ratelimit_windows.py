@@ -9,13 +9,13 @@ from itertools import pairwise
 import pytest
 import redis
 
+from worker.decisions import AttemptState, DecisionTable, Wait, WaitKind
 from worker.ratelimit import (
     BURST_WINDOW_MS,
     PortalBudgetExhausted,
     RateLimiter,
     window_key,
 )
-from worker.retry_policy import AttemptState, RetryPolicy, Wait, WaitKind
 
 pytestmark = pytest.mark.services
 
@@ -113,7 +113,7 @@ def test_a_booked_wait_is_free_for_the_job() -> None:
         retry_unknown_outcome=False,
     )
     full = PortalBudgetExhausted("full", delay_s=4.2, hub_id=1)
-    decision = RetryPolicy().decide(full, state, now)
+    decision = DecisionTable().decide(full, state, now)
     assert isinstance(decision, Wait)
     assert decision.kind is WaitKind.THROTTLED
     assert decision.delay_s == 4.2

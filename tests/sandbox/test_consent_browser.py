@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from tests.support.sandbox_server import ALL_SCOPES, CLIENT_ID, REDIRECT_URI, SandboxServer
+from tests.support.services import require
 
 
 def _chromium(bundled: str) -> str | None:
@@ -36,8 +37,9 @@ def test_connect_app_in_headless_chromium(fresh_sandbox: SandboxServer) -> None:
     }
     with sync_playwright() as playwright:
         executable = _chromium(playwright.chromium.executable_path)
-        if executable is None:
-            pytest.skip("no Chromium binary (install the chromium package)")
+        # A missing browser skips locally but fails in CI, like any live service.
+        require(executable is not None, "a Chromium binary (install the chromium package)")
+        assert executable is not None
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         try:
             page = browser.new_page()

@@ -9,6 +9,7 @@ import fakeredis
 import httpx
 
 from broker.schedule import JOB_SCHEDULE, Schedule
+from core.clock import SystemClock
 from hubspot_client.client import HubSpotClient
 from schemas.jobs import JobStatus
 from schemas.tools import all_required_scopes
@@ -17,10 +18,11 @@ from store.db import Database
 from store.jobs import JobStore, NewJob
 from store.keyring import Keyring, generate_key_spec
 from store.vault import TokenVault
-from worker.executor import JobExecutor
-from worker.lease import LeaseKeeper
+from worker.calls import HubSpotCalls
+from worker.executor import JobExecutor, LeaseTerms
+from worker.job_outcomes import JobOutcomes
 from worker.refresh.tokens import TokenProvider
-from worker.retry_policy import RetryPolicy
+from worker.throttle import PortalThrottle
 
 
 def test_oversized_result_fails_result_too_large(db: Database) -> None:
@@ -63,14 +65,18 @@ def test_oversized_result_fails_result_too_large(db: Database) -> None:
     executor = JobExecutor(
         jobs=jobs,
         accounts=accounts,
-        tokens=TokenProvider(vault=vault, refresher=None),
-        hubspot=hubspot,
-        policy=RetryPolicy(),
-        job_schedule=Schedule(client=client, key=JOB_SCHEDULE),
-        redis_client=client,
-        lease=LeaseKeeper(jobs=jobs, owner="w1", lease_seconds=30),
-        mint_reauth_link=lambda _: None,
-        owner="w1",
+        calls=HubSpotCalls(
+            tokens=TokenProvider(vault=vault, refresher=None),
+            hubspot=hubspot,
+            throttle=PortalThrottle(limiter=None),
+        ),
+        outcomes=JobOutcomes(
+            jobs=jobs,
+            job_schedule=Schedule(client=client, key=JOB_SCHEDULE),
+            mint_reauth_link=lambda _: None,
+            clock=SystemClock(),
+        ),
+        lease=LeaseTerms(owner="w1", seconds=30),
     )
     executor.run(job.id)
     done = jobs.get(job.id)

@@ -100,7 +100,7 @@ def request_count(stack: Stack, route: str) -> int:
 
 def crm_calls(stack: Stack, hub_id: int) -> int:
     """CRM calls the sandbox admitted for a portal (a valid token presented)."""
-    calls: dict[str, int] = stack.sandbox.control.stats().get("crm_requests", {})
+    calls: dict[str, int] = stack.sandbox.control.stats()["crm_requests"]
     return int(calls.get(str(hub_id), 0))
 
 

@@ -6,7 +6,7 @@ worker sees it: once a refresh fails, inline refreshes from other jobs of the ac
 until the retry the failure scheduled, instead of each hitting a token endpoint that is down.
 Losing it (a flush) only resets the backoff.
 
-The delay follows the one backoff formula of ``worker.retry_policy`` (exponential, full jitter),
+The delay follows the one backoff formula of ``worker.decisions`` (exponential, full jitter),
 with a cap tied to the refresh margin so that several retries fit between the first failure and
 the token's expiry. A refresh whose outcome is unknown (sent, no answer) holds at least
 ``UNKNOWN_OUTCOME_HOLD_S``: HubSpot may have issued a token we never received, and a second
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import redis
 
-from worker.retry_policy import RetryPolicy
+from worker.decisions import DecisionTable
 
 #: Key prefix; the account id follows.
 BACKOFF_PREFIX = "ha:refresh:backoff:"
@@ -51,10 +51,10 @@ def cap_for_margin(margin_s: float) -> float:
 
 class RefreshBackoff:
     def __init__(
-        self, *, client: redis.Redis, margin_s: float, policy: RetryPolicy | None = None
+        self, *, client: redis.Redis, margin_s: float, policy: DecisionTable | None = None
     ) -> None:
         self.client = client
-        self.policy = policy or RetryPolicy(
+        self.policy = policy or DecisionTable(
             backoff_base_s=DEFAULT_BASE_S, backoff_cap_s=cap_for_margin(margin_s)
         )
 

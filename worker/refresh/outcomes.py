@@ -1,5 +1,6 @@
 """How a refresh attempt ends, each ending in one method: the new token landed, HubSpot rejected
-the refresh token, or the attempt failed and will be tried again.
+the refresh token, the attempt failed and will be tried again, or it failed for a reason no retry
+fixes and is held (which ending is the decision table's call, ``worker.decisions``).
 
 Every ending leaves the account either on the refresh schedule (at its next due time, or sooner
 after a failure) or deliberately off it (``REVOKED``): nothing relies on a later run to put it
@@ -196,15 +197,7 @@ class RefreshOutcomes:
         )
         self.schedule.add(account_id, now.timestamp() + failure.delay_s)
         if now >= old.expires_at:
-            with self.db.write() as conn:
-                self.accounts.set_status(
-                    conn,
-                    account_id=account_id,
-                    status=AccountStatus.EXPIRED,
-                    reason=f"the token expired and refreshing it keeps failing ({exc.code}); "
-                    "retrying",
-                    only_from=(AccountStatus.ACTIVE,),
-                )
+            self._mark_expired(account_id, exc)
         self.count("failed", trigger)
         log.warning(
             "token.refresh_failed",
@@ -217,6 +210,37 @@ class RefreshOutcomes:
             trigger=trigger,
         )
         return failure
+
+    # -- the attempt failed for a reason no retry fixes ----------------------------------
+
+    def held(self, old: TokenSet, exc: HubSpotError, *, trigger: Trigger, recheck_s: float) -> None:
+        """Bad app credentials or an unusable answer (``OAuthRequestError``): an operator
+        problem, so the account is neither revoked nor retried on the backoff; it is looked at
+        again ``recheck_s`` later, and shows ``EXPIRED`` once its token is past expiry."""
+        account_id = old.account_id
+        now = self.clock.now()
+        self._quietly(lambda: self.schedule.add(account_id, now.timestamp() + recheck_s))
+        if now >= old.expires_at:
+            self._mark_expired(account_id, exc)
+        self.count("failed", trigger)
+        log.error(
+            "token.refresh_refused",
+            account_id=account_id,
+            error=exc.code,
+            http_status=exc.status_code,
+            retry_in_s=recheck_s,
+            trigger=trigger,
+        )
+
+    def _mark_expired(self, account_id: str, exc: HubSpotError) -> None:
+        with self.db.write() as conn:
+            self.accounts.set_status(
+                conn,
+                account_id=account_id,
+                status=AccountStatus.EXPIRED,
+                reason=f"the token expired and refreshing it keeps failing ({exc.code}); retrying",
+                only_from=(AccountStatus.ACTIVE,),
+            )
 
     @staticmethod
     def _quietly(step: Callable[[], object]) -> None:

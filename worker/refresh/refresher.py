@@ -14,7 +14,9 @@ account is refreshed from its token's expiry, ahead of time, whether or not jobs
 
 Single-flight comes from a Redis lock (``lock``) that saves duplicate HubSpot calls, and
 from the vault's compare-and-swap on the version, which makes a duplicate that slips through (a
-lapsed lock) harmless. How each attempt ends is ``outcomes``.
+lapsed lock) harmless. What each exception means is the decision table's
+(``worker.decisions.refresh_verdict``, the same reading as a job's); carrying it out is
+``outcomes``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Protocol
 
 from broker.schedule import Schedule
 from core.clock import Clock
-from core.errors import AccountNotFound, AccountUnavailable
+from core.errors import AccountNotFound
 from core.logging import get_logger
 from hubspot_client.errors import HubSpotError, RefreshTokenRejected
 from hubspot_client.oauth import TokenGrant
@@ -32,6 +34,7 @@ from schemas.accounts import unavailable_error
 from store.accounts import AccountStore, RefreshTarget
 from store.errors import CredentialsUnreadable
 from store.vault import TokenSet, TokenVault
+from worker.decisions import RefreshVerdict, refresh_verdict
 from worker.refresh.backoff import RefreshBackoff
 from worker.refresh.errors import RefreshDeferred
 from worker.refresh.lock import RefreshLock
@@ -47,6 +50,10 @@ BUSY_RECHECK_S = 5.0
 #: costs a re-check (the entry comes back at the due time by this process's clock); too large
 #: would let a stray entry refresh a token that was just issued.
 DUE_SLACK_S = 1.0
+#: A refresh that failed for a reason no retry fixes (bad app credentials, unreadable tokens:
+#: what fails a job at once) is looked at again only this much later: an operator fix is picked
+#: up without a restart, and a broken configuration costs one token call per account per period.
+HOLD_RECHECK_S = 900.0
 
 
 class TokenEndpoint(Protocol):
@@ -121,17 +128,29 @@ class TokenRefresher:
         """Refresh a due account; every ending leaves it scheduled or deliberately off."""
         try:
             self._run_scheduled(account_id, version)
-        except RefreshDeferred as exc:
-            self.schedule.add(account_id, self.clock.time() + (exc.retry_after or BUSY_RECHECK_S))
-        except HubSpotError:
-            pass  # handled where raised: rescheduled sooner, or revoked and unscheduled
-        except (AccountUnavailable, AccountNotFound):
+        except Exception as exc:
+            self._settle_scheduled(account_id, exc)
+
+    def _settle_scheduled(self, account_id: str, exc: Exception) -> None:
+        """Carry out the decision table's verdict on a scheduled refresh that raised."""
+        verdict = refresh_verdict(exc)
+        if verdict is RefreshVerdict.DEFER:
+            retry_after = getattr(exc, "retry_after", None) or BUSY_RECHECK_S
+            self.schedule.add(account_id, self.clock.time() + retry_after)
+        elif isinstance(exc, HubSpotError):
+            pass  # carried out where raised, with the tokens in hand (``_refresh_locked``)
+        elif verdict is RefreshVerdict.UNSCHEDULE:
             self.schedule.remove(account_id)  # deliberately off: it can no longer run jobs
-        except CredentialsUnreadable as exc:
-            log.error("token.credentials_unreadable", account_id=account_id, detail=exc.message)
-            self._retry_later(account_id)
-        except Exception as exc:  # a database or Redis outage, or a bug
-            log.exception("token.refresh_crashed", account_id=account_id, error=type(exc).__name__)
+        elif verdict is RefreshVerdict.HOLD:  # unreadable credentials: a job fails at once too
+            log.error("token.credentials_unreadable", account_id=account_id, detail=str(exc))
+            self.schedule.add(account_id, self.clock.time() + HOLD_RECHECK_S)
+        else:  # a database or Redis outage, or a bug
+            log.error(
+                "token.refresh_crashed",
+                account_id=account_id,
+                error=type(exc).__name__,
+                exc_info=exc,
+            )
             self._retry_later(account_id)
 
     def _run_scheduled(self, account_id: str, version: int | None) -> None:
@@ -182,11 +201,14 @@ class TokenRefresher:
         self._check_hold(account_id)
         try:
             grant = self.oauth.refresh(refresh_token=tokens.refresh_token.get_secret_value())
-        except RefreshTokenRejected as exc:
-            self.outcomes.revoked(tokens, exc, trigger=trigger)
-            raise
         except HubSpotError as exc:
-            self.outcomes.failed(tokens, exc, trigger=trigger)
+            verdict = refresh_verdict(exc)
+            if verdict is RefreshVerdict.REVOKE and isinstance(exc, RefreshTokenRejected):
+                self.outcomes.revoked(tokens, exc, trigger=trigger)
+            elif verdict is RefreshVerdict.HOLD:
+                self.outcomes.held(tokens, exc, trigger=trigger, recheck_s=HOLD_RECHECK_S)
+            else:
+                self.outcomes.failed(tokens, exc, trigger=trigger)
             raise
         return self.outcomes.landed(tokens, grant, trigger=trigger)
 

@@ -17,7 +17,7 @@ from alembic import op
 import store.types
 
 revision = "0003_pkce_verification"
-down_revision = "0001"
+down_revision = "0002_lease_lapses"
 branch_labels = None
 depends_on = None
 

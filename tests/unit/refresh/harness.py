@@ -28,11 +28,11 @@ from store.jobs import JobStore, NewJob
 from store.keyring import Keyring, generate_key_spec
 from store.migrate import upgrade
 from store.vault import TokenVault
+from worker.decisions import DecisionTable
 from worker.refresh.backoff import RefreshBackoff
 from worker.refresh.lock import RefreshLock
 from worker.refresh.outcomes import RefreshOutcomes
 from worker.refresh.refresher import TokenRefresher
-from worker.retry_policy import RetryPolicy
 
 MARGIN_S = 300.0
 TTL_S = 1800
@@ -176,7 +176,7 @@ def build_harness(tmp_path: Path, *, lock_wait_s: float = 0.5) -> Harness:
     backoff = RefreshBackoff(
         client=client,
         margin_s=MARGIN_S,
-        policy=RetryPolicy(backoff_base_s=2.0, backoff_cap_s=60.0, rng=random.Random(5)),
+        policy=DecisionTable(backoff_base_s=2.0, backoff_cap_s=60.0, rng=random.Random(5)),
     )
     endpoint = ScriptedEndpoint()
     links: list[str] = []

@@ -10,22 +10,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from broker.timeline import CALLS_SERIES, JOBS_SERIES, read_minutes
 from producer.api.metrics import render_shared_metrics
-from schemas.jobs import JobStatus, Lane
-from store.jobs import JobRecord
 from worker import job_metrics
 
 NOW = datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC)
-
-
-def job(created: datetime, run_at: datetime | None = None) -> JobRecord:
-    return JobRecord(
-        id="job_1", account_id="acc_1", connection_name="hubspot", identifier="user_1",
-        tool_name="hubspot_contacts_list", lane=Lane.INTERACTIVE, status=JobStatus.RUNNING,
-        attempts=0, rate_waits=0, history=[], input={}, input_hash="x", result=None, error=None,
-        idempotency_key=None, created_at=created, updated_at=created, started_at=created,
-        finished_at=None, run_at=run_at, due_at=None, deadline_at=created + timedelta(hours=1),
-        lease_owner="w", lease_expires_at=None,
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -51,9 +38,24 @@ def test_outcomes_durations_and_minutes() -> None:
     """Two finished jobs: counters by tool/outcome/code, a cumulative duration histogram measured
     from run_at when later than submission, and this minute's chart count."""
     client = fakeredis.FakeRedis()
-    job_metrics.job_finished(client, job(NOW - timedelta(seconds=3)), "succeeded", None, NOW)
-    later = job(NOW - timedelta(hours=2), run_at=NOW - timedelta(seconds=40))
-    job_metrics.job_finished(client, later, "failed", "hubspot_error", NOW)
+    tool_name = "hubspot_contacts_list"
+    job_metrics.job_finished(
+        client,
+        tool=tool_name,
+        due=NOW - timedelta(seconds=3),
+        status="succeeded",
+        code=None,
+        now=NOW,
+    )
+    # submitted two hours ago to run 40 s ago: the duration counts from run_at
+    job_metrics.job_finished(
+        client,
+        tool=tool_name,
+        due=NOW - timedelta(seconds=40),
+        status="failed",
+        code="hubspot_error",
+        now=NOW,
+    )
     got = samples(client)
     tool = ("tool", "hubspot_contacts_list")
     assert got[("hubspot_actions_jobs_total", (("outcome", "succeeded"), tool))] == 1
@@ -78,9 +80,10 @@ def test_hubspot_answers_are_charted_for_the_current_portal_only() -> None:
     try:
         job_metrics.hubspot_response(client, 201, NOW.timestamp())
         job_metrics.hubspot_response(client, None, NOW.timestamp())
+        job_metrics.CURRENT_PORTAL.set(None)  # a call outside any job (no portal named)
+        job_metrics.hubspot_response(client, 429, NOW.timestamp())
     finally:
         job_metrics.CURRENT_PORTAL.reset(token)
-    job_metrics.hubspot_response(client, 429, NOW.timestamp())
     got = samples(client)
     name = "hubspot_actions_hubspot_requests_total"
     assert got[(name, (("status_class", "2xx"),))] == 1

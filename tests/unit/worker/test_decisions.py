@@ -19,7 +19,7 @@ from hubspot_client.errors import (
     RefreshTokenRejected,
 )
 from store.errors import CredentialsUnreadable
-from worker.retry_policy import AttemptState, Fail, RetryPolicy, Wait
+from worker.decisions import AttemptState, DecisionTable, Fail, Wait
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -37,8 +37,8 @@ def state(**kw: object) -> AttemptState:
 
 
 @pytest.fixture
-def policy() -> RetryPolicy:
-    return RetryPolicy(rng=random.Random(7))
+def policy() -> DecisionTable:
+    return DecisionTable(rng=random.Random(7))
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,7 @@ def policy() -> RetryPolicy:
     ],
 )
 def test_account_problems_fail_at_once_with_a_link(
-    policy: RetryPolicy, exc: Exception, code: str
+    policy: DecisionTable, exc: Exception, code: str
 ) -> None:
     """Account, scope and credential problems fail without retry and ask for a fresh link."""
     decision = policy.decide(exc, state(), NOW)
@@ -61,7 +61,7 @@ def test_account_problems_fail_at_once_with_a_link(
     assert decision.needs_reauth_link
 
 
-def test_rate_limit_waits_without_using_an_attempt(policy: RetryPolicy) -> None:
+def test_rate_limit_waits_without_using_an_attempt(policy: DecisionTable) -> None:
     """A 429 waits for Retry-After (or the window) and does not count as an attempt."""
     with_header = policy.decide(HubSpotRateLimited("429", retry_after=3.0), state(), NOW)
     assert isinstance(with_header, Wait)
@@ -77,7 +77,7 @@ def test_rate_limit_waits_without_using_an_attempt(policy: RetryPolicy) -> None:
     assert 1.0 <= secondly.delay_s <= 1.1
 
 
-def test_rate_limit_gives_up_after_ten_waits_or_ten_minutes(policy: RetryPolicy) -> None:
+def test_rate_limit_gives_up_after_ten_waits_or_ten_minutes(policy: DecisionTable) -> None:
     """After 10 waits, or 10 minutes of waiting, the job fails hubspot_rate_limited."""
     exc = HubSpotRateLimited("429")
     tenth = policy.decide(exc, state(rate_waits=10, first_rate_wait_at=NOW), NOW)
@@ -89,7 +89,7 @@ def test_rate_limit_gives_up_after_ten_waits_or_ten_minutes(policy: RetryPolicy)
     assert isinstance(late, Fail)
 
 
-def test_unavailable_backs_off_with_full_jitter_then_gives_up(policy: RetryPolicy) -> None:
+def test_unavailable_backs_off_with_full_jitter_then_gives_up(policy: DecisionTable) -> None:
     """5xx/timeouts retry with growing jittered delays, then fail hubspot_unavailable."""
     exc = HubSpotUnavailable("503", status_code=503)
     delays = []
@@ -99,13 +99,17 @@ def test_unavailable_backs_off_with_full_jitter_then_gives_up(policy: RetryPolic
         assert decision.uses_attempt
         assert 0 <= decision.delay_s <= 2**attempts
         delays.append(decision.delay_s)
+    # Full jitter: each delay is drawn uniformly below a doubling bound, in draw order.
+    twin = random.Random(7)
+    assert delays == [twin.uniform(0, 2**attempts) for attempts in range(5)]
+    assert len(set(delays)) == 5
     final = policy.decide(exc, state(attempts=policy.max_attempts - 1), NOW)
     assert isinstance(final, Fail)
     assert final.error["code"] == "hubspot_unavailable"
     assert final.error["retryable"] is True
 
 
-def test_backoff_respects_retry_after_and_the_deadline(policy: RetryPolicy) -> None:
+def test_backoff_respects_retry_after_and_the_deadline(policy: DecisionTable) -> None:
     """A Retry-After on a 5xx is a floor; a delay past the job deadline fails instead."""
     wait = policy.decide(HubSpotUnavailable("477", retry_after=30.0), state(), NOW)
     assert isinstance(wait, Wait)
@@ -115,7 +119,7 @@ def test_backoff_respects_retry_after_and_the_deadline(policy: RetryPolicy) -> N
     assert isinstance(late, Fail)
 
 
-def test_unknown_outcome_depends_on_the_tool(policy: RetryPolicy) -> None:
+def test_unknown_outcome_depends_on_the_tool(policy: DecisionTable) -> None:
     """A create that must not duplicate fails outcome_unknown; idempotent calls retry."""
     exc = HubSpotOutcomeUnknown("read timeout")
     safe = policy.decide(exc, state(retry_unknown_outcome=True), NOW)
@@ -129,15 +133,26 @@ def test_unknown_outcome_depends_on_the_tool(policy: RetryPolicy) -> None:
 @pytest.mark.parametrize(
     ("exc", "code"),
     [
-        (HubSpotUnauthorized("401", status_code=401), "hubspot_unauthorized"),
         (HubSpotRequestError("400", status_code=400, error_code="INVALID_OPTION"), "hubspot_error"),
         (HubSpotConflict("409", status_code=409, existing_id="12"), "hubspot_error"),
         (ValueError("bug"), "internal_error"),
     ],
 )
-def test_other_failures_fail_without_retry(policy: RetryPolicy, exc: Exception, code: str) -> None:
-    """Client errors, a second 401 and bugs fail at once, with no link to offer."""
+def test_other_failures_fail_without_retry(
+    policy: DecisionTable, exc: Exception, code: str
+) -> None:
+    """Client errors and bugs fail at once, with no link to offer."""
     decision = policy.decide(exc, state(), NOW)
     assert isinstance(decision, Fail)
     assert decision.error["code"] == code
+    assert not decision.needs_reauth_link
+
+
+def test_a_second_401_fails_unauthorized(policy: DecisionTable) -> None:
+    """A 401 after the forced refresh and resend fails hubspot_unauthorized, no link."""
+    decision = policy.decide(
+        HubSpotUnauthorized("401", status_code=401), state(refreshed=True), NOW
+    )
+    assert isinstance(decision, Fail)
+    assert decision.error["code"] == "hubspot_unauthorized"
     assert not decision.needs_reauth_link

@@ -1,0 +1,51 @@
+"""Reads of the jobs table: a job by id for callers that poll, and the sweep's pages of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from schemas.jobs import JobStatus
+from store.jobs.record import JobRecord, JobTable
+from store.models import jobs
+
+
+class JobReads(JobTable):
+    def get(self, job_id: str) -> JobRecord | None:
+        with self.db.read() as conn:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+        return None if row is None else JobRecord.from_row(row)
+
+    def get_many(self, job_ids: list[str]) -> list[JobRecord]:
+        """Jobs in the order asked for; unknown ids are left out."""
+        with self.db.read() as conn:
+            rows = conn.execute(select(jobs).where(jobs.c.id.in_(job_ids))).all()
+        by_id = {r.id: JobRecord.from_row(r) for r in rows}
+        return [by_id[i] for i in job_ids if i in by_id]
+
+    def waiting(self, *, after: str | None, limit: int) -> list[tuple[str, datetime]]:
+        """``scheduled``/``retrying`` jobs and their due times, paged by id (sweep)."""
+        stmt = (
+            select(jobs.c.id, jobs.c.due_at)
+            .where(jobs.c.status.in_([JobStatus.SCHEDULED.value, JobStatus.RETRYING.value]))
+            .order_by(jobs.c.id)
+            .limit(limit)
+        )
+        if after:
+            stmt = stmt.where(jobs.c.id > after)
+        with self.db.read() as conn:
+            return [(r.id, r.due_at or self.clock.now()) for r in conn.execute(stmt)]
+
+    def queued_before(self, cutoff: datetime, *, after: str | None, limit: int) -> list[JobRecord]:
+        """``queued`` jobs last touched before ``cutoff`` (candidates for a lost message)."""
+        stmt = (
+            select(jobs)
+            .where(jobs.c.status == JobStatus.QUEUED.value, jobs.c.updated_at < cutoff)
+            .order_by(jobs.c.id)
+            .limit(limit)
+        )
+        if after:
+            stmt = stmt.where(jobs.c.id > after)
+        with self.db.read() as conn:
+            return [JobRecord.from_row(r) for r in conn.execute(stmt)]

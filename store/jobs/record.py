@@ -1,0 +1,86 @@
+"""What a job row is, in Python: the record every reader gets, and what a submit inserts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row
+
+from core.clock import Clock
+from core.ids import new_id
+from schemas.jobs import JobStatus, Lane
+from store.db import Database
+
+#: How long past its start (or ``run_at``) a job may keep retrying (DESIGN.md s7).
+JOB_DEADLINE = timedelta(hours=1)
+
+CANCELLED_ERROR = {"code": "cancelled", "message": "cancelled by request", "retryable": False}
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    id: str
+    account_id: str
+    connection_name: str
+    identifier: str
+    tool_name: str
+    lane: Lane
+    status: JobStatus
+    attempts: int
+    rate_waits: int
+    history: list[dict[str, Any]]
+    input: dict[str, Any]
+    input_hash: str
+    result: Any
+    error: dict[str, Any] | None
+    idempotency_key: str | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    run_at: datetime | None
+    due_at: datetime | None
+    deadline_at: datetime
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    #: How many times the job's worker died while running it (the sweep counts lapsed leases).
+    lease_lapses: int = 0
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> JobRecord:
+        m = dict(row._mapping)
+        m["lane"] = Lane(m["lane"])
+        m["status"] = JobStatus(m["status"])
+        m["history"] = list(m["history"] or [])
+        return cls(**m)
+
+
+@dataclass(frozen=True)
+class NewJob:
+    account_id: str
+    connection_name: str
+    identifier: str
+    tool_name: str
+    input: dict[str, Any]
+    lane: Lane = Lane.INTERACTIVE
+    idempotency_key: str | None = None
+    run_at: datetime | None = None
+    id: str = field(default_factory=lambda: new_id("job"))
+
+
+def input_hash(tool_name: str, tool_input: dict[str, Any]) -> str:
+    """What "the same payload" means for idempotency: the tool and its canonical input."""
+    canonical = json.dumps([tool_name, tool_input], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class JobTable:
+    """What every part of the job store stands on: the database and the clock."""
+
+    def __init__(self, *, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock

@@ -1,0 +1,133 @@
+"""Writing how an attempt ended into the job row: succeeded, failed, or waiting to run again.
+
+What the ending *is* was decided by the decision table (``worker.decisions``); this module only
+records it: the history entry, the lease-guarded transition, the job schedule for a wait, and the
+ending reported to the middleware (``worker.middleware.ending``), which announces and logs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import redis
+
+from broker.schedule import Schedule
+from core.clock import Clock
+from core.logging import get_logger
+from hubspot_client.errors import HubSpotError
+from hubspot_client.responses import HubSpotResponse
+from schemas.jobs import HistoryOutcome, JobStatus
+from store.jobs import JobRecord, JobStore
+from worker.decisions import Fail, Wait, WaitKind
+from worker.middleware.ending import JobEnd, report_end
+
+log = get_logger(__name__)
+
+#: The history ``category`` of a contact create whose 409 named the job's own contact.
+RECOVERED_DUPLICATE = "RECOVERED_DUPLICATE"
+
+
+class JobOutcomes:
+    def __init__(
+        self,
+        *,
+        jobs: JobStore,
+        job_schedule: Schedule,
+        mint_reauth_link: Callable[[str], str | None],
+        clock: Clock,
+    ) -> None:
+        self.jobs = jobs
+        self.job_schedule = job_schedule
+        self.mint_reauth_link = mint_reauth_link
+        self.clock = clock
+
+    def succeed(self, job: JobRecord, response: HubSpotResponse, *, recovered: bool) -> None:
+        entry = self._entry(HistoryOutcome.SUCCEEDED, http_status=response.status_code)
+        if recovered:
+            entry["category"] = RECOVERED_DUPLICATE
+        landed = self.jobs.finish(
+            job,
+            status=JobStatus.SUCCEEDED,
+            result=response.body,
+            history=[*job.history, entry],
+            attempts=job.attempts + 1,
+        )
+        report_end(JobEnd(job.id, JobStatus.SUCCEEDED, job.attempts + 1, landed, **_about(job)))
+
+    def fail(self, job: JobRecord, decision: Fail, exc: BaseException) -> None:
+        if decision.internal:
+            log.error("job.internal_error", exc_info=exc)
+        error = dict(decision.error)
+        if decision.needs_reauth_link:
+            error["reauth_link"] = self._reauth_link(job.account_id)
+        code = str(error["code"])
+        entry = self._entry(code, **_http_info(exc))
+        landed = self.jobs.finish(
+            job,
+            status=JobStatus.FAILED,
+            error=error,
+            history=[*job.history, entry],
+            attempts=job.attempts + 1,
+        )
+        report_end(
+            JobEnd(job.id, JobStatus.FAILED, job.attempts + 1, landed, code=code, **_about(job))
+        )
+
+    def wait(self, job: JobRecord, decision: Wait, exc: BaseException) -> None:
+        due = self.clock.now() + timedelta(seconds=decision.delay_s)
+        delay_s = round(decision.delay_s, 3)
+        entry = self._entry(decision.kind.outcome, delay_s=delay_s, **_http_info(exc))
+        attempts = job.attempts + (1 if decision.uses_attempt else 0)
+        landed = self.jobs.defer(
+            job,
+            due_at=due,
+            history=[*job.history, entry],
+            attempts=attempts,
+            rate_waits=job.rate_waits + (1 if decision.is_rate_wait else 0),
+        )
+        report_end(
+            JobEnd(
+                job.id,
+                JobStatus.RETRYING,
+                attempts,
+                landed,
+                wait_kind=decision.kind.value,
+                **_about(job),
+            )
+        )
+        if not landed:
+            log.warning("job.lease_lost", job_id=job.id)
+            return
+        if decision.kind is WaitKind.THROTTLED:
+            log.debug("job.throttled", delay_s=delay_s)
+        else:
+            log.info("job.waiting", outcome=decision.kind.value, delay_s=delay_s)
+        try:
+            self.job_schedule.add(job.id, due.timestamp())
+        except redis.RedisError as err:  # the sweep re-adds it from SQL
+            log.warning("job.schedule_failed", error=type(err).__name__)
+
+    def _reauth_link(self, account_id: str) -> str | None:
+        try:
+            return self.mint_reauth_link(account_id)
+        except Exception as exc:
+            log.warning("job.reauth_link_failed", error=type(exc).__name__)
+            return None
+
+    def _entry(self, outcome: str, **fields: Any) -> dict[str, Any]:
+        entry: dict[str, Any] = {"at": self.clock.now().isoformat(), "outcome": str(outcome)}
+        entry.update({k: v for k, v in fields.items() if v is not None})
+        return entry
+
+
+def _about(job: JobRecord) -> dict[str, Any]:
+    """What the metrics middleware needs of the job (``JobEnd``'s tool and due time)."""
+    return {"tool": job.tool_name, "due_at": max(job.created_at, job.run_at or job.created_at)}
+
+
+def _http_info(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, HubSpotError):
+        return {"http_status": exc.status_code, "category": exc.category}
+    return {}

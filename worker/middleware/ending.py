@@ -1,0 +1,46 @@
+"""How a job's attempt ended, handed from the executor to the middleware of the same message.
+
+The executor runs inside Dramatiq's worker thread, between ``before_process_message`` and
+``after_process_message``; an actor's return value is discarded (with a warning) without the
+Results middleware, so the executor reports its ending here instead, in a context variable of
+that thread, which ``JobContext`` resets before each message.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+
+from schemas.jobs import JobStatus
+
+
+@dataclass(frozen=True)
+class JobEnd:
+    """One attempt's ending as recorded in the job row (``landed``: this worker's write won)."""
+
+    job_id: str
+    status: JobStatus
+    attempts: int
+    landed: bool
+    code: str | None = None
+    #: For the metrics middleware: the tool, when the job was due (its ``run_at``, else its
+    #: submission) and, for a wait, its kind (``throttled``, ``rate_limited``, ``retry``).
+    tool: str = ""
+    due_at: datetime | None = None
+    wait_kind: str | None = None
+
+
+_ending: ContextVar[JobEnd | None] = ContextVar("job_end", default=None)
+
+
+def report_end(end: JobEnd) -> None:
+    _ending.set(end)
+
+
+def current_end() -> JobEnd | None:
+    return _ending.get()
+
+
+def reset_end() -> None:
+    _ending.set(None)

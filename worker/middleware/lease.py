@@ -1,0 +1,46 @@
+"""The lease of a running job, renewed for as long as its message is processed (and no longer).
+
+Holding starts before the executor claims the job: renewals only touch a ``running`` row this
+worker owns, so a job that another claim won (a duplicate message) is never renewed by us. The
+keeper also stops renewing a job held past the attempt timeout (``LeaseKeeper.max_hold_s``): if
+``TimeLimit`` cannot stop a thread stuck in a system call, the lease lapses and the sweep settles
+the job (DESIGN.md s7, defect 8).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dramatiq import Broker, Middleware
+from dramatiq.broker import MessageProxy
+
+from worker.lease import LeaseKeeper
+from worker.middleware.messages import job_id_of
+
+
+class JobLease(Middleware):
+    def __init__(self, *, keeper: LeaseKeeper) -> None:
+        self.keeper = keeper
+
+    def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
+        job_id = job_id_of(message)
+        if job_id is not None:
+            self.keeper.hold(job_id)
+
+    def after_process_message(
+        self,
+        broker: Broker,
+        message: MessageProxy,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        job_id = job_id_of(message)
+        if job_id is not None:
+            self.keeper.release(job_id)
+
+    def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
+        self.after_process_message(broker, message)
+
+    def after_worker_shutdown(self, broker: Broker, worker: Any) -> None:
+        self.keeper.stop()

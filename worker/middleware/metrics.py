@@ -1,0 +1,90 @@
+"""What a job's ending counts: one summary log line, and the shared job metrics.
+
+``JobSummary``: ``job.finished`` carries the status, attempts, error code and duration, timed from
+the moment the message reached the worker (structured, no identifier but the job id bound by
+``JobContext``). ``JobMetrics``: the Prometheus series of DESIGN section 16 (outcomes by tool, the
+duration histogram, rate-limit waits), kept in Redis through ``worker.job_metrics``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import redis
+from dramatiq import Broker, Middleware
+from dramatiq.broker import MessageProxy
+
+from core.clock import Clock
+from core.logging import get_logger
+from worker import job_metrics
+from worker.middleware.ending import current_end
+
+log = get_logger("worker.executor")
+
+
+class JobSummary(Middleware):
+    def __init__(self) -> None:
+        self._started = threading.local()
+
+    def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
+        self._started.at = time.perf_counter()
+
+    def after_process_message(
+        self,
+        broker: Broker,
+        message: MessageProxy,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        end = current_end()
+        if end is None or not end.status.is_terminal:
+            return
+        if not end.landed:
+            log.warning("job.lease_lost", job_id=end.job_id)
+            return
+        started = getattr(self._started, "at", time.perf_counter())
+        log.info(
+            "job.finished",
+            status=end.status.value,
+            attempts=end.attempts,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+            **({"code": end.code} if end.code else {}),
+        )
+
+
+#: Wait kinds counted by ``hubspot_actions_rate_limit_waits_total``.
+RATE_WAIT_KINDS = frozenset({"rate_limited", "throttled"})
+
+
+class JobMetrics(Middleware):
+    """Counts each landed ending: terminal outcomes by tool and code, and rate-limit waits."""
+
+    def __init__(self, *, client: redis.Redis, clock: Clock) -> None:
+        self.client = client
+        self.clock = clock
+
+    def after_process_message(
+        self,
+        broker: Broker,
+        message: MessageProxy,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        end = current_end()
+        if end is None or not end.landed:
+            return
+        if end.status.is_terminal and end.due_at is not None:
+            job_metrics.job_finished(
+                self.client,
+                tool=end.tool,
+                due=end.due_at,
+                status=end.status.value,
+                code=end.code,
+                now=self.clock.now(),
+            )
+        elif end.wait_kind in RATE_WAIT_KINDS:
+            job_metrics.rate_limit_wait(self.client, str(end.wait_kind))
