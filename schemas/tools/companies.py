@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from schemas.tools.base import CreateInput, GetInput
+from schemas.tools.base import CreateInput, GetInput, LinkedRecords, MoreProperties
 from schemas.tools.fields import Amount, Count, PropertyNames, RecordId, RequiredText, Text
 from schemas.tools.request import ObjectType
 
@@ -37,6 +37,8 @@ class CompanyCreateInput(CreateInput):
         Count,
         Field(description="Number of employees: a whole number or a numeric string, e.g. 250."),
     ] = None
+    properties: MoreProperties = None
+    associations: LinkedRecords = None
 
 
 class CompanyGetInput(GetInput):
