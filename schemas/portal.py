@@ -8,7 +8,8 @@ be fetched (the grant lacks the scope) is absent from the document, and nothing 
 against it: HubSpot decides, as without a cache.
 
 Pure: no I/O. The worker builds documents (``worker.portal_schema``), the store keeps them
-(``store.portal_schemas``), the producer checks submissions against them (``schemas.portal_checks``).
+(``store.portal_schemas``), the producer checks submissions against them
+(``schemas.portal_checks``).
 """
 
 from __future__ import annotations

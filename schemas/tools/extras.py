@@ -61,13 +61,13 @@ def _value_text(name: str, value: object) -> str | None:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         # A multiple-checkbox property: HubSpot joins the options with ';'.
         return ";".join(v.strip() for v in value if v.strip()) or None
-    if value is None or isinstance(value, str):
-        return optional_text(value)
-    fail(
-        "property_value",
-        f"properties.{name}: must be a string, number, boolean or list of strings, "
-        f"got {type_name(value)}",
-    )
+    if value is not None and not isinstance(value, str):
+        fail(
+            "property_value",
+            f"properties.{name}: must be a string, number, boolean or list of strings, "
+            f"got {type_name(value)}",
+        )
+    return optional_text(value)
 
 
 def _object_or_none(value: object) -> object:
