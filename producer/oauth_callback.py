@@ -26,6 +26,7 @@ from core.errors import HubSpotActionsError
 from core.logging import get_logger
 from hubspot_client.errors import AuthCodeRejected, HubSpotError, OAuthUnavailable
 from hubspot_client.oauth import TokenGrant
+from producer.portal import request_portal_schema
 from schemas.connection import SCOPE_MATCH_RULE
 from store.accounts import AccountRecord
 from store.oauth_states import ConsumedState, StateRejected
@@ -146,6 +147,8 @@ def complete_authorization(
     accounts.schedule_refresh(
         consumed.account_id, expires_at.timestamp(), lifetime_s=float(grant.expires_in)
     )
+    # The portal's properties and pipelines, fetched by a worker (no HubSpot call here).
+    request_portal_schema(ctx, consumed.account_id)
     record = ctx.accounts.get_by_id(consumed.account_id)
     assert record is not None
     log.info("oauth.connected", account_id=record.id, hub_id=grant.hub_id)

@@ -11,7 +11,12 @@ from collections.abc import Callable
 
 import dramatiq
 
-from broker.dispatch import ACTOR_EXECUTE, ACTOR_EXECUTE_BULK, ACTOR_REFRESH
+from broker.dispatch import (
+    ACTOR_EXECUTE,
+    ACTOR_EXECUTE_BULK,
+    ACTOR_PORTAL_SCHEMA,
+    ACTOR_REFRESH,
+)
 from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH
 from worker.runtime import WorkerRuntime
 
@@ -19,6 +24,8 @@ from worker.runtime import WorkerRuntime
 PRIORITY_REFRESH = 0
 PRIORITY_INTERACTIVE = 10
 PRIORITY_BULK = 100
+#: Portal schema fetches share the refresh queue, behind token refreshes.
+PRIORITY_PORTAL_SCHEMA = 5
 
 
 def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]) -> None:
@@ -29,6 +36,9 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
         refresher = runtime().refresher
         if refresher is not None:
             refresher.run_scheduled(account_id, version)
+
+    def refresh_portal_schema(account_id: str) -> None:
+        runtime().portal_schemas.run(account_id)
 
     options: dict[str, object] = {}
     dramatiq.Actor(
@@ -53,5 +63,13 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
         actor_name=ACTOR_REFRESH,
         queue_name=QUEUE_REFRESH,
         priority=PRIORITY_REFRESH,
+        options=options,
+    )
+    dramatiq.Actor(
+        refresh_portal_schema,
+        broker=broker,
+        actor_name=ACTOR_PORTAL_SCHEMA,
+        queue_name=QUEUE_REFRESH,
+        priority=PRIORITY_PORTAL_SCHEMA,
         options=options,
     )

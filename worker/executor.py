@@ -30,7 +30,12 @@ from core.clock import Clock, SystemClock
 from core.errors import AccountNotFound, MissingScopes
 from core.logging import get_logger
 from hubspot_client.client import HubSpotClient
-from hubspot_client.errors import HubSpotConflict, HubSpotError, HubSpotUnauthorized
+from hubspot_client.errors import (
+    HubSpotConflict,
+    HubSpotError,
+    HubSpotRequestError,
+    HubSpotUnauthorized,
+)
 from hubspot_client.responses import HubSpotResponse
 from schemas.accounts import unavailable_error
 from schemas.jobs import MAX_RESULT_BYTES, JobStatus
@@ -48,6 +53,8 @@ log = get_logger(__name__)
 
 #: How long a claimed job's lease lasts without renewal (the keeper renews it 3x per period).
 DEFAULT_LEASE_SECONDS = 60.0
+#: HubSpot error codes that mean the portal schema cache is out of date (DESIGN.md section 13).
+SCHEMA_STALE_CODES = frozenset({"INVALID_OPTION", "PROPERTY_DOESNT_EXIST"})
 
 
 class ResultTooLarge(HubSpotError):
@@ -78,6 +85,7 @@ class JobExecutor:
         notify_done: Callable[[str], None] | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         clock: Clock | None = None,
+        on_schema_stale: Callable[[str], None] | None = None,
     ) -> None:
         self.jobs = jobs
         self.accounts = accounts
@@ -93,6 +101,8 @@ class JobExecutor:
         self.notify_done = notify_done or (lambda job_id: publish_job_done(redis_client, [job_id]))
         self.lease_seconds = lease_seconds
         self.clock = clock or SystemClock()
+        #: Called with the account id when HubSpot says the portal schema cache is wrong.
+        self.on_schema_stale = on_schema_stale
 
     def run(self, job_id: str) -> None:
         """Run ``job_id`` if it is still queued (redelivered messages find it claimed: no-op)."""
@@ -212,6 +222,14 @@ class JobExecutor:
         self._done(job, landed, "succeeded", started)
 
     def _on_error(self, job: JobRecord, exc: Exception, started: float) -> None:
+        if (
+            self.on_schema_stale is not None
+            and isinstance(exc, HubSpotRequestError)
+            and exc.error_code in SCHEMA_STALE_CODES
+        ):
+            # The portal has properties or options the cached schema lacks (or lost some):
+            # refetch now, so the next submission is checked against what HubSpot has.
+            self.on_schema_stale(job.account_id)
         state = AttemptState(
             attempts=job.attempts,
             rate_waits=job.rate_waits,
