@@ -9,8 +9,8 @@ Four reads with the account's token: the properties of contacts, companies and d
 deal pipelines. A read HubSpot refuses with 403 ``MISSING_SCOPES`` leaves that part out of the
 document (nothing is checked against it; HubSpot decides); when every part is refused the
 document is empty and checks nothing. Any other failure (HubSpot down, rate limited, token
-refused) keeps the old copy and leaves the "pending" marker to expire, so a failing HubSpot is asked at most once per
-``PORTAL_SCHEMA_PENDING_S`` per account rather than once per submission.
+refused) keeps the old copy and leaves the "pending" marker to expire, so a failing HubSpot is
+asked at most once per ``PORTAL_SCHEMA_PENDING_S`` per account, not once per submission.
 """
 
 from __future__ import annotations
