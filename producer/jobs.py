@@ -30,7 +30,7 @@ from producer.portal import PortalSchemas
 from schemas.accounts import unavailable_error
 from schemas.jobs import MAX_TOOL_INPUT_BYTES, JobStatus, SubmitJob
 from schemas.portal_checks import check_portal_input
-from schemas.tools import canonical_input, get_tool, parse_tool_input
+from schemas.tools import canonical_input, get_tool, parse_tool_input, tool_catalog
 from store.accounts import AccountRecord
 from store.jobs import JobRecord, NewJob
 
@@ -57,8 +57,16 @@ class JobService:
         self.portal = PortalSchemas(ctx)
 
     def tool_catalog(self, connection_name: str, identifier: str) -> list[dict[str, Any]]:
-        """``GET /v1/tools?identifier=``: the catalog with the account's portal options."""
-        return self.portal.tool_catalog(self._account_for(connection_name, identifier))
+        """``GET /v1/tools?identifier=``: the catalog with the account's portal options.
+
+        An identifier with no account yet gets the plain catalog: agents are often built before
+        their user connects.
+        """
+        try:
+            account = self._account_for(connection_name, identifier)
+        except AccountNotFound:
+            return tool_catalog()
+        return self.portal.tool_catalog(account)
 
     # -- submit ---------------------------------------------------------------------------
 
