@@ -28,6 +28,13 @@ log = get_logger(__name__)
 ACTOR_EXECUTE = "execute_tool"
 ACTOR_EXECUTE_BULK = "execute_tool_bulk"
 ACTOR_REFRESH = "refresh_token"
+ACTOR_PORTAL_SCHEMA = "refresh_portal_schema"
+
+#: Set while an account's portal schema refresh is queued: further requests (a burst of
+#: submissions finding the copy stale, several INVALID_OPTION failures) send no second message.
+#: The worker deletes it when done; it expires by itself if the message is lost.
+PORTAL_SCHEMA_PENDING_KEY = "ha:portal-schema:pending:"
+PORTAL_SCHEMA_PENDING_S = 60
 
 _LANE_ROUTES = {
     Lane.INTERACTIVE: (QUEUE_INTERACTIVE, ACTOR_EXECUTE),
@@ -104,6 +111,24 @@ class Dispatcher:
             )
         )
         publish_wakeup(self.redis, {QUEUE_REFRESH})
+
+    def enqueue_portal_schema(self, account_id: str) -> bool:
+        """A fetch of the account's portal schema (DESIGN.md section 13), unless one is already
+        queued; True if a message was sent. Raises ``redis.RedisError`` if Redis is down."""
+        key = PORTAL_SCHEMA_PENDING_KEY + account_id
+        if not self.redis.set(key, "1", nx=True, ex=PORTAL_SCHEMA_PENDING_S):
+            return False
+        self.broker.enqueue(
+            Message(
+                queue_name=QUEUE_REFRESH,
+                actor_name=ACTOR_PORTAL_SCHEMA,
+                args=(account_id,),
+                kwargs={},
+                options={},
+            )
+        )
+        publish_wakeup(self.redis, {QUEUE_REFRESH})
+        return True
 
     def missing_messages(self, refs: list[JobRef]) -> list[JobRef]:
         """The refs whose message is neither waiting nor in flight (lost, e.g. by a flush)."""

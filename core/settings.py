@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     token_key_file: Path = Path(DEFAULT_STATE_DIR) / "token-keys"
     token_refresh_margin_seconds: int = Field(default=300, ge=0)
     bootstrap_api_key: SecretStr | None = None
+    #: How long a portal's cached properties and pipelines are trusted before they are fetched
+    #: again (DESIGN.md section 13); HubSpot's INVALID_OPTION or PROPERTY_DOESNT_EXIST on a job
+    #: refetches at once.
+    portal_schema_ttl_seconds: int = Field(default=3600, ge=1)
 
     worker_processes: int = Field(default=2, ge=1, le=64)
     worker_threads: int = Field(default=8, ge=1, le=256)

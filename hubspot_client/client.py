@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, Self
+from urllib.parse import quote
 
 import httpx
 
@@ -80,6 +82,16 @@ def new_http_client(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A parameterless GET, for the client's own typed reads."""
+
+    path: str
+    method: str = "GET"
+    params: Mapping[str, str] = field(default_factory=dict)
+    json: dict[str, Any] | None = None
+
+
 class HubSpotClient:
     """Sends tool requests to HubSpot's CRM API. Safe to share between threads."""
 
@@ -137,6 +149,17 @@ class HubSpotClient:
         if not response.is_success:
             raise crm_error(response, now=self._clock(), redact=make_redactor([access_token]))
         return self._success(response, elapsed_ms)
+
+    def get_properties(self, object_type: str, *, access_token: str) -> HubSpotResponse:
+        """``GET /crm/v3/properties/{type}``: every property definition of the type, options
+        included (the portal schema cache, DESIGN.md section 13). Needs any one of
+        ``crm.schemas.{type}.read`` or the type's ``crm.objects`` scopes."""
+        path = f"/crm/v3/properties/{quote(object_type, safe='')}"
+        return self.send(_Read(path), access_token=access_token)
+
+    def get_deal_pipelines(self, *, access_token: str) -> HubSpotResponse:
+        """``GET /crm/v3/pipelines/deals``: every deal pipeline with its stages (no paging)."""
+        return self.send(_Read("/crm/v3/pipelines/deals"), access_token=access_token)
 
     def close(self) -> None:
         self._http.close()

@@ -121,8 +121,14 @@ class Actions:
 
     # -- tools and jobs -------------------------------------------------------------------
 
-    def list_tools(self) -> list[dict[str, Any]]:
-        tools: list[dict[str, Any]] = self.backend.call("list_tools")["tools"]
+    def list_tools(
+        self, *, identifier: str | None = None, connection_name: str = HUBSPOT_CONNECTION
+    ) -> list[dict[str, Any]]:
+        """The tool catalog; with ``identifier``, its enums are that account's portal options."""
+        if identifier is None:
+            tools: list[dict[str, Any]] = self.backend.call("list_tools")["tools"]
+        else:
+            tools = self.backend.call("list_tools", connection_name, identifier)["tools"]
         return tools
 
     def submit_tool(

@@ -104,8 +104,11 @@ class HttpBackend:
         return "POST", "/v1/authorization-links", {"json": body}
 
     @staticmethod
-    def _list_tools() -> Any:
-        return "GET", "/v1/tools", {}
+    def _list_tools(connection_name: str | None = None, identifier: str | None = None) -> Any:
+        if identifier is None:
+            return "GET", "/v1/tools", {}
+        params = {"identifier": identifier, "connection_name": connection_name or "hubspot"}
+        return "GET", "/v1/tools", {"params": params}
 
     @staticmethod
     def _submit_job(payload: dict[str, Any]) -> Any:
@@ -197,10 +200,12 @@ class InProcessBackend:
         )
         return {"link": link.link, "expires_at": link.expires_at.isoformat()}
 
-    def _list_tools(self) -> Any:
+    def _list_tools(self, connection_name: str | None = None, identifier: str | None = None) -> Any:
         from schemas.tools import tool_catalog
 
-        return {"tools": tool_catalog()}
+        if identifier is None:
+            return {"tools": tool_catalog()}
+        return {"tools": self.services.jobs.tool_catalog(connection_name or "hubspot", identifier)}
 
     def _submit_job(self, payload: dict[str, Any]) -> Any:
         from producer.jobs import parse_submit

@@ -27,9 +27,11 @@ from core.errors import (
     MissingScopes,
 )
 from core.logging import get_logger
+from producer.portal import PortalSchemas
 from schemas.accounts import unavailable_error
 from schemas.jobs import MAX_TOOL_INPUT_BYTES, JobStatus, SubmitJob
-from schemas.tools import canonical_input, get_tool, parse_tool_input
+from schemas.portal_checks import check_portal_input
+from schemas.tools import canonical_input, get_tool, parse_tool_input, tool_catalog
 from store.accounts import AccountRecord
 from store.jobs import JobRecord, NewJob
 
@@ -53,6 +55,19 @@ class JobService:
     def __init__(self, ctx: ProducerContext, accounts: AccountService) -> None:
         self.ctx = ctx
         self.accounts = accounts
+        self.portal = PortalSchemas(ctx)
+
+    def tool_catalog(self, connection_name: str, identifier: str) -> list[dict[str, Any]]:
+        """``GET /v1/tools?identifier=``: the catalog with the account's portal options.
+
+        An identifier with no account yet gets the plain catalog: agents are often built before
+        their user connects.
+        """
+        try:
+            account = self._account_for(connection_name, identifier)
+        except AccountNotFound:
+            return tool_catalog()
+        return self.portal.tool_catalog(account)
 
     # -- submit ---------------------------------------------------------------------------
 
@@ -89,7 +104,10 @@ class JobService:
     ) -> NewJob:
         """Everything that can refuse a job, before anything is stored.
 
-        ``accounts`` caches account lookups across the items of one batch.
+        ``accounts`` caches account lookups across the items of one batch. With a fresh cached
+        portal schema the input is also checked and normalised against it
+        (``schemas.portal_checks``: 422 ``invalid_property_value`` / ``unknown_property``);
+        without one HubSpot decides.
         """
         tool = get_tool(request.tool_name)
         if len(json.dumps(request.tool_input)) > MAX_TOOL_INPUT_BYTES:
@@ -104,6 +122,10 @@ class JobService:
             if accounts is not None:
                 accounts[key] = account
         self._check_runnable(account, tool.required_scopes)
+        if tool.kind != "read":
+            schema = self.portal.for_checks(account)
+            if schema is not None:
+                model = check_portal_input(schema, tool, model)
         return NewJob(
             account_id=account.id,
             connection_name=account.connection_name,
@@ -116,7 +138,10 @@ class JobService:
         )
 
     def _account(self, request: SubmitJob) -> AccountRecord:
-        key = self.accounts.key(request.connection_name, request.identifier)
+        return self._account_for(request.connection_name, request.identifier)
+
+    def _account_for(self, connection_name: str, identifier: str) -> AccountRecord:
+        key = self.accounts.key(connection_name, identifier)
         account = self.ctx.accounts.get(
             connection_name=key.connection_name, identifier=key.identifier
         )

@@ -48,7 +48,8 @@ def get_tools(
     """The tools (all, or ``tool_names`` in that order) acting as ``identifier``'s account.
 
     ``actions`` defaults to an in-process ``Actions.from_env()``; pass ``Actions(base_url=...,
-    api_key=...)`` to go through a remote HTTP API.
+    api_key=...)`` to go through a remote HTTP API. The schemas are the account's portal's
+    (``GET /v1/tools?identifier=``): enums list its stages and options once they are cached.
     """
     from langchain_core.tools import StructuredTool
 
@@ -56,7 +57,9 @@ def get_tools(
         from producer.actions import Actions
 
         actions = Actions.from_env()
-    catalog = {tool["name"]: tool for tool in actions.list_tools()}
+    # The identifier's portal options (its stages, custom enumerations) when they are cached.
+    listed = actions.list_tools(identifier=identifier, connection_name=connection_name)
+    catalog = {tool["name"]: tool for tool in listed}
     names = list(tool_names) if tool_names is not None else list(catalog)
     unknown = [name for name in names if name not in catalog]
     if unknown:

@@ -35,6 +35,7 @@ from core.errors import HubSpotActionsError
 from core.logging import get_logger
 from hubspot_client.errors import AuthCodeRejected, HubSpotError, OAuthUnavailable
 from hubspot_client.oauth import TokenGrant
+from producer.portal import request_portal_schema
 from schemas.connection import SCOPE_MATCH_RULE
 from store.accounts import AccountRecord
 from store.oauth_states import OpenState, StateRejected
@@ -151,6 +152,8 @@ def complete_authorization(
         accounts.schedule_refresh(
             opened.account_id, expires_at.timestamp(), lifetime_s=float(grant.expires_in)
         )
+        # The portal's properties and pipelines, fetched by a worker (no HubSpot call here).
+        request_portal_schema(ctx, opened.account_id)
         log.info("oauth.connected", account_id=record.id, hub_id=grant.hub_id)
         return CallbackResult(account=record, return_url=opened.return_url)
     assert verify_url is not None

@@ -154,8 +154,23 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PortalSchemaRow(Base):
+    """One portal's cached properties and deal pipelines (DESIGN.md section 13), keyed by hub id.
+
+    ``document`` is the compact form of ``schemas.portal`` (names, types, options, stages), not
+    HubSpot's raw answers: it is read on every submission of the portal's create/update jobs.
+    """
+
+    __tablename__ = "portal_schemas"
+
+    hub_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 accounts = cast(Table, AccountRow.__table__)
 tokens = cast(Table, TokenRow.__table__)
 oauth_states = cast(Table, OAuthStateRow.__table__)
 jobs = cast(Table, JobRow.__table__)
 api_keys = cast(Table, ApiKeyRow.__table__)
+portal_schemas = cast(Table, PortalSchemaRow.__table__)

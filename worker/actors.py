@@ -13,7 +13,12 @@ from collections.abc import Callable
 
 import dramatiq
 
-from broker.dispatch import ACTOR_EXECUTE, ACTOR_EXECUTE_BULK, ACTOR_REFRESH
+from broker.dispatch import (
+    ACTOR_EXECUTE,
+    ACTOR_EXECUTE_BULK,
+    ACTOR_PORTAL_SCHEMA,
+    ACTOR_REFRESH,
+)
 from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH
 from core.logging import get_logger
 from worker.runtime import WorkerRuntime
@@ -26,6 +31,8 @@ PRIORITY_INTERACTIVE = 10
 PRIORITY_BULK = 100
 #: A refresh that reached a worker without app credentials is put back this much later.
 NO_CREDENTIALS_RECHECK_S = 60.0
+#: Portal schema fetches share the refresh queue, behind token refreshes.
+PRIORITY_PORTAL_SCHEMA = 5
 
 
 def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]) -> None:
@@ -43,6 +50,9 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
             rt.refresh_schedule.client.zadd(rt.refresh_schedule.key, {account_id: due}, nx=True)
             return
         rt.refresher.run_scheduled(account_id, version)
+
+    def refresh_portal_schema(account_id: str) -> None:
+        runtime().portal_schemas.run(account_id)
 
     options: dict[str, object] = {}
     dramatiq.Actor(
@@ -67,5 +77,13 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
         actor_name=ACTOR_REFRESH,
         queue_name=QUEUE_REFRESH,
         priority=PRIORITY_REFRESH,
+        options=options,
+    )
+    dramatiq.Actor(
+        refresh_portal_schema,
+        broker=broker,
+        actor_name=ACTOR_PORTAL_SCHEMA,
+        queue_name=QUEUE_REFRESH,
+        priority=PRIORITY_PORTAL_SCHEMA,
         options=options,
     )

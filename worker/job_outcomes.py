@@ -16,7 +16,7 @@ import redis
 from broker.schedule import Schedule
 from core.clock import Clock
 from core.logging import get_logger
-from hubspot_client.errors import HubSpotError
+from hubspot_client.errors import HubSpotError, HubSpotRequestError
 from hubspot_client.responses import HubSpotResponse
 from schemas.jobs import HistoryOutcome, JobStatus
 from store.jobs import JobRecord, JobStore
@@ -24,6 +24,9 @@ from worker.decisions import Fail, Wait, WaitKind
 from worker.middleware.ending import JobEnd, report_end
 
 log = get_logger(__name__)
+
+#: HubSpot answers that say the cached portal schema is out of date (DESIGN section 13).
+SCHEMA_STALE_CODES = frozenset({"INVALID_OPTION", "PROPERTY_DOESNT_EXIST"})
 
 #: The history ``category`` of a contact create whose 409 named the job's own contact.
 RECOVERED_DUPLICATE = "RECOVERED_DUPLICATE"
@@ -37,11 +40,13 @@ class JobOutcomes:
         job_schedule: Schedule,
         mint_reauth_link: Callable[[str], str | None],
         clock: Clock,
+        on_schema_stale: Callable[[str], None] | None = None,
     ) -> None:
         self.jobs = jobs
         self.job_schedule = job_schedule
         self.mint_reauth_link = mint_reauth_link
         self.clock = clock
+        self.on_schema_stale = on_schema_stale
 
     def succeed(self, job: JobRecord, response: HubSpotResponse, *, recovered: bool) -> None:
         entry = self._entry(HistoryOutcome.SUCCEEDED, http_status=response.status_code)
@@ -59,6 +64,14 @@ class JobOutcomes:
     def fail(self, job: JobRecord, decision: Fail, exc: BaseException) -> None:
         if decision.internal:
             log.error("job.internal_error", exc_info=exc)
+        if (
+            self.on_schema_stale is not None
+            and isinstance(exc, HubSpotRequestError)
+            and exc.error_code in SCHEMA_STALE_CODES
+        ):
+            # The portal has properties or options the cached schema lacks (or lost some):
+            # refetch now, so the next submission is checked against what HubSpot has.
+            self.on_schema_stale(job.account_id)
         error = dict(decision.error)
         if decision.needs_reauth_link:
             error["reauth_link"] = self._reauth_link(job.account_id)

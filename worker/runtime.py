@@ -8,15 +8,18 @@ import uuid
 from dataclasses import dataclass
 from functools import cached_property
 
+import redis
 from dramatiq.middleware import Middleware
 
 from broker.counters import Counters
 from broker.parts import ProcessParts
 from broker.redis_broker import Broker, build_broker
+from core.logging import get_logger
 from core.settings import Settings
 from hubspot_client.client import HubSpotClient
 from hubspot_client.oauth import OAuthClient
 from store.links import mint_authorization_link
+from store.portal_schemas import PortalSchemaStore
 from worker import job_metrics
 from worker.calls import HubSpotCalls
 from worker.decisions import DecisionTable, LeaseLapses
@@ -25,6 +28,7 @@ from worker.job_outcomes import JobOutcomes
 from worker.lease import LeaseKeeper
 from worker.middleware import worker_middleware
 from worker.notify_batch import DoneNotifier
+from worker.portal_schema import PortalSchemaFetcher
 from worker.ratelimit import RateLimiter
 from worker.refresh.backoff import RefreshBackoff
 from worker.refresh.lock import RefreshLock
@@ -32,6 +36,8 @@ from worker.refresh.outcomes import RefreshOutcomes
 from worker.refresh.refresher import TokenRefresher
 from worker.refresh.tokens import Refresher, TokenProvider, inline_margin
 from worker.throttle import PortalThrottle
+
+log = get_logger(__name__)
 
 
 def worker_identity() -> str:
@@ -148,6 +154,25 @@ class WorkerRuntime(ProcessParts):
         ).link
 
     @cached_property
+    def portal_schemas(self) -> PortalSchemaFetcher:
+        """Fetches portals' properties and pipelines into the cache (DESIGN.md section 13)."""
+        return PortalSchemaFetcher(
+            accounts=self.accounts,
+            tokens=self.tokens,
+            hubspot=self.hubspot,
+            store=PortalSchemaStore(db=self.db, clock=self.clock),
+            redis_client=self.redis,
+            limiter=self.limiter,
+        )
+
+    def request_portal_schema(self, account_id: str) -> None:
+        """Queue a refetch (HubSpot said the cached copy is wrong); Redis down: a later one."""
+        try:
+            self.dispatcher.enqueue_portal_schema(account_id)
+        except redis.RedisError as exc:
+            log.warning("portal_schema.enqueue_failed", error=type(exc).__name__)
+
+    @cached_property
     def executor(self) -> JobExecutor:
         return JobExecutor(
             jobs=self.jobs,
@@ -162,6 +187,7 @@ class WorkerRuntime(ProcessParts):
                 job_schedule=self.job_schedule,
                 mint_reauth_link=self.mint_reauth_link,
                 clock=self.clock,
+                on_schema_stale=self.request_portal_schema,
             ),
             lease=LeaseTerms(owner=self.owner, seconds=self.settings.job_lease_seconds),
             table=DecisionTable(),

@@ -16,6 +16,7 @@ from core.errors import HubSpotActionsError, InvalidRequest, InvalidToolInput
 from producer.api.deps import ServicesDep, WaiterDep
 from producer.jobs import MAX_BATCH, Submitted, parse_submit
 from producer.views import job_view
+from schemas.accounts import HUBSPOT_CONNECTION
 from schemas.tools import tool_catalog
 
 router = APIRouter(prefix="/v1", tags=["jobs"])
@@ -27,8 +28,17 @@ MAX_IDS = 100
 
 
 @router.get("/tools")
-def list_tools() -> dict[str, Any]:
-    return {"tools": tool_catalog()}
+def list_tools(
+    services: ServicesDep,
+    identifier: str | None = Query(
+        default=None, description="an account whose portal's options the schemas should list"
+    ),
+    connection_name: str = Query(default=HUBSPOT_CONNECTION),
+) -> dict[str, Any]:
+    """The catalog; with ``identifier``, enums are that account's portal options (s13)."""
+    if identifier is None:
+        return {"tools": tool_catalog()}
+    return {"tools": services.jobs.tool_catalog(connection_name, identifier)}
 
 
 async def _json_body(request: Request) -> Any:

@@ -9,11 +9,18 @@ name of the id field (``contact_id``, ``company_id``, ``deal_id``).
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.tools.dates import hubspot_datetime
+from schemas.tools.extras import (
+    Associations,
+    ExtraProperties,
+    OptionalAssociations,
+    association_body,
+    check_association_keys,
+)
 from schemas.tools.request import HubSpotRequest, ObjectType, objects_path
 from schemas.tools.values import fail
 
@@ -41,33 +48,88 @@ def id_params(record: str) -> dict[str, str]:
     return {} if record.isdigit() else {"idProperty": "email"}
 
 
+#: Fields of a create/update that are not HubSpot properties of their own name.
+_NOT_PROPERTIES = frozenset({"properties", "associations"})
+
+#: ``properties`` of a create or update (declared last by each model, like the read tools' own).
+MoreProperties = Annotated[
+    ExtraProperties,
+    Field(
+        description="Further HubSpot properties to set, by internal name (custom ones "
+        'included), e.g. {"favorite_color": "blue"}; enumeration values by value or label. '
+        "Not for the fields above."
+    ),
+]
+#: ``associations`` of a create.
+LinkedRecords = Annotated[
+    OptionalAssociations,
+    Field(
+        description='Existing records to link the new one to: {"contact_ids": [...], '
+        '"company_ids": [...], "deal_ids": [...]} (HubSpot ids; not the own type).'
+    ),
+]
+
+
 class PropertiesInput(ToolInput):
-    """A create or update: every field but the id is a HubSpot property of the record."""
+    """A create or update: every named field but the id is a HubSpot property of the record,
+    and ``properties`` adds any other (DESIGN.md section 13)."""
 
     #: The field naming the record to update; ``None`` for creates.
     id_field: ClassVar[str | None] = None
 
-    def hubspot_properties(self) -> dict[str, str]:
-        """The fields given, as HubSpot's ``properties`` map of strings (None is never sent)."""
+    if TYPE_CHECKING:  # declared by each concrete model, after its named fields
+        properties: dict[str, str] | None
+
+    @classmethod
+    def property_fields(cls) -> list[str]:
+        """The named fields that are HubSpot properties (not the id, not the extras)."""
+        return [n for n in cls.model_fields if n != cls.id_field and n not in _NOT_PROPERTIES]
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> Self:
+        """A name given both as a field and in ``properties`` is ambiguous: which value wins?"""
+        named = set(type(self).property_fields()) | {type(self).id_field}
+        twice = sorted(n for n in self.properties or {} if n in named)
+        if twice:
+            fail(
+                "property_duplicate",
+                f"properties.{twice[0]} duplicates the top-level field {twice[0]!r}; give it once",
+            )
+        return self
+
+    def named_properties(self) -> dict[str, str]:
+        """The named fields given, as HubSpot's strings (None is never sent)."""
         properties: dict[str, str] = {}
-        for name in type(self).model_fields:
+        for name in type(self).property_fields():
             value: Any = getattr(self, name)
-            if name == self.id_field or value is None:
-                continue
-            properties[name] = hubspot_datetime(value) if isinstance(value, date) else str(value)
+            if value is not None:
+                properties[name] = (
+                    hubspot_datetime(value) if isinstance(value, date) else str(value)
+                )
         return properties
+
+    def hubspot_properties(self) -> dict[str, str]:
+        """HubSpot's ``properties`` map: the named fields, then the extras."""
+        return {**self.named_properties(), **(self.properties or {})}
 
 
 class CreateInput(PropertiesInput):
-    """``POST /crm/v3/objects/{type}`` with the given properties."""
+    """``POST /crm/v3/objects/{type}`` with the given properties and associations."""
+
+    if TYPE_CHECKING:  # declared by each concrete model, last
+        associations: Associations | None
+
+    @model_validator(mode="after")
+    def _known_links(self) -> Self:
+        check_association_keys(self.object_type, self.associations)
+        return self
 
     def to_request(self) -> HubSpotRequest:
-        """A create sends only the properties the agent gave."""
-        return HubSpotRequest(
-            method="POST",
-            path=objects_path(self.object_type),
-            json={"properties": self.hubspot_properties()},
-        )
+        """A create sends only the properties the agent gave, and any associations."""
+        body: dict[str, Any] = {"properties": self.hubspot_properties()}
+        if self.associations is not None and self.associations.targets():
+            body["associations"] = association_body(self.object_type, self.associations)
+        return HubSpotRequest(method="POST", path=objects_path(self.object_type), json=body)
 
 
 class UpdateInput(PropertiesInput):
@@ -85,7 +147,7 @@ class UpdateInput(PropertiesInput):
     def _changes_something(self) -> Self:
         """An update that changes nothing is a mistake of the agent's, not a no-op to run."""
         if not self.hubspot_properties():
-            changeable = [name for name in type(self).model_fields if name != self.id_field]
+            changeable = type(self).property_fields()
             fail(
                 "nothing_to_update",
                 f"give at least one property to change: {', '.join(changeable)}",

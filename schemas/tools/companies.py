@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from schemas.tools.base import CreateInput, GetInput, UpdateInput
+from schemas.tools.base import CreateInput, GetInput, LinkedRecords, MoreProperties, UpdateInput
 from schemas.tools.fields import Amount, Count, PropertyNames, RecordId, RequiredText, Text
 from schemas.tools.request import ObjectType
 
@@ -45,6 +45,8 @@ class CompanyCreateInput(CreateInput):
     description: Description = None
     annualrevenue: AnnualRevenue = None
     numberofemployees: Employees = None
+    properties: MoreProperties = None
+    associations: LinkedRecords = None
 
 
 class CompanyUpdateInput(UpdateInput):
@@ -64,6 +66,7 @@ class CompanyUpdateInput(UpdateInput):
     description: Description = None
     annualrevenue: AnnualRevenue = None
     numberofemployees: Employees = None
+    properties: MoreProperties = None
 
 
 class CompanyGetInput(GetInput):

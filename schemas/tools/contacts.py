@@ -11,7 +11,15 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 
 from schemas.hubspot_defaults import LEAD_STATUSES, LIFECYCLE_STAGES
-from schemas.tools.base import CreateInput, GetInput, ToolInput, UpdateInput, joined
+from schemas.tools.base import (
+    CreateInput,
+    GetInput,
+    LinkedRecords,
+    MoreProperties,
+    ToolInput,
+    UpdateInput,
+    joined,
+)
 from schemas.tools.enums import LeadStatus, LifecycleStage, options_hint
 from schemas.tools.fields import (
     DEFAULT_LIMIT,
@@ -74,6 +82,8 @@ class ContactCreateInput(CreateInput):
     website: Website = None
     lifecyclestage: Lifecycle = None
     hs_lead_status: LeadStatusField = None
+    properties: MoreProperties = None
+    associations: LinkedRecords = None
 
 
 class ContactGetInput(GetInput):
@@ -102,6 +112,7 @@ class ContactUpdateInput(UpdateInput):
     website: Website = None
     lifecyclestage: Lifecycle = None
     hs_lead_status: LeadStatusField = None
+    properties: MoreProperties = None
 
 
 class ContactsListInput(ToolInput):

@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 
 from schemas.hubspot_defaults import DEAL_PRIORITIES, DEAL_STAGES, DEAL_TYPES, DEFAULT_PIPELINE_ID
-from schemas.tools.base import CreateInput, UpdateInput
+from schemas.tools.base import CreateInput, LinkedRecords, MoreProperties, UpdateInput
 from schemas.tools.dates import CloseDate
 from schemas.tools.enums import (
     DealPriority,
@@ -73,6 +73,8 @@ class DealCreateInput(CreateInput):
     dealtype: DealTypeField = None
     description: Description = None
     hs_priority: Priority = None
+    properties: MoreProperties = None
+    associations: LinkedRecords = None
 
 
 class DealUpdateInput(UpdateInput):
@@ -90,3 +92,4 @@ class DealUpdateInput(UpdateInput):
     dealtype: DealTypeField = None
     description: Description = None
     hs_priority: Priority = None
+    properties: MoreProperties = None

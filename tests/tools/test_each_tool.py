@@ -149,8 +149,12 @@ def test_deal_tools(stack: Stack, http_actions: Actions) -> None:
     assert found["results"][0]["id"] == created["id"]
 
 
+@pytest.mark.usefixtures("clear_faults")
 def test_hubspot_refusals_come_back_as_tool_errors(stack: Stack, http_actions: Actions) -> None:
     """A 404 and an unknown enumeration value come back as hubspot_error with HubSpot's words."""
+    # No portal schema cache (its reads refused), so HubSpot, not the submit check, refuses.
+    stack.sandbox.control.add_fault("/crm/v3/properties", status=403)
+    stack.sandbox.control.add_fault("/crm/v3/pipelines", status=403)
     identifier, _ = connected(stack, "tools_refusals")
     with pytest.raises(ToolError) as missing:
         http_actions.execute_tool(

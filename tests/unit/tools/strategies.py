@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from schemas.hubspot_defaults import ENUMERATIONS, Option
 from schemas.tools import TOOLS
+from schemas.tools.extras import ASSOCIATION_KEYS
 from schemas.tools.filters import MAX_FILTERS, MAX_FILTERS_PER_GROUP, MAX_GROUPS, OPERATORS
 
 #: Text without surrogates (JSON cannot carry them), at least one visible character.
@@ -124,6 +125,10 @@ def field_kind(tool: str, field: str) -> str:
     """What a field holds, from its name (names mean the same thing in every tool)."""
     if field in _ENUM_FIELDS:
         return "enum"
+    if field == "properties" and TOOLS[tool].kind != "read":
+        return "extra_properties"
+    if field == "associations":
+        return "associations"
     if field == "after" and tool.endswith("_search"):
         return "search_cursor"
     return _KINDS.get(field, "text")
@@ -139,9 +144,29 @@ def _page_size(tool: str) -> int:
     return 100 if tool == "hubspot_contacts_list" else 200
 
 
+def _extra_properties(tool: str) -> st.SearchStrategy[object]:
+    """Further properties: names no named field has, scalar values (issue 12)."""
+    named = set(fields_of(tool))
+    names = _PROPERTY_NAME.filter(lambda name: name not in named)
+    values = st.one_of(padded(_TEXT), st.integers(-(10**9), 10**9), st.booleans())
+    return st.dictionaries(names, values, min_size=1, max_size=4)
+
+
+def _associations(tool: str) -> st.SearchStrategy[object]:
+    """Links to records of the other two object types."""
+    own = TOOLS[tool].object_type
+    keys = [k for k, t in ASSOCIATION_KEYS.items() if t != own]
+    ids = st.lists(_record_id(), min_size=1, max_size=3)
+    return st.fixed_dictionaries({}, optional={key: ids for key in keys})
+
+
 def valid_value(tool: str, field: str) -> st.SearchStrategy[object]:
     """Any value of ``field`` the tool must accept, in any of the shapes agents send."""
     kind = field_kind(tool, field)
+    if kind == "extra_properties":
+        return _extra_properties(tool)
+    if kind == "associations":
+        return _associations(tool)
     if kind == "enum":
         return padded(_option(ENUMERATIONS[TOOLS[tool].object_type][field]))
     if kind == "limit":
@@ -273,6 +298,14 @@ def invalid_value(tool: str, field: str) -> st.SearchStrategy[object]:
         ),
         "cursor": st.one_of(st.booleans(), st.integers(max_value=-1), st.floats(), _OBJECTS),
         "search_cursor": st.one_of(st.booleans(), st.integers(max_value=-1), _LETTERS, _OBJECTS),
+        "extra_properties": st.one_of(
+            _WRONG_SCALARS,
+            st.sampled_from([{"first name": "x"}, {"a-b": 1}, {"ok_name": {"nested": 1}}]),
+        ),
+        "associations": st.one_of(
+            _WRONG_SCALARS,
+            st.sampled_from([{"bogus_ids": ["1"]}, {"deal_ids": ["x"]}, {"deal_ids": "1"}]),
+        ),
         "properties": st.one_of(
             _WRONG_SCALARS.filter(lambda v: v != []),
             _OBJECTS,

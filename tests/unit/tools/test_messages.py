@@ -32,7 +32,7 @@ def test_details_carry_the_same_problems() -> None:
         {
             "field": "limit",
             "problem": "unknown field (valid fields: email, firstname, lastname, company, "
-            "jobtitle, phone, website, lifecyclestage, hs_lead_status)",
+            "jobtitle, phone, website, lifecyclestage, hs_lead_status, properties, associations)",
         },
     ]
     assert error.to_dict()["code"] == "invalid_tool_input"
