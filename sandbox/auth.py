@@ -60,6 +60,8 @@ def authorize(sandbox: Sandbox, request: Request, access: Access) -> list[tuple[
         stats.expired_token_401 += 1
         raise expired_authentication(now - grant.expires_at, iso_ms(int(grant.expires_at * 1000)))
     stats.crm_requests[grant.hub_id] += 1
+    if request.path.startswith("/crm/v3/objects/"):
+        stats.crm_object_requests[grant.hub_id] += 1
     headers = _limit(sandbox, access, grant.client_id, grant.hub_id)
     if grant.scope_set.isdisjoint(access.scopes):
         error = missing_scopes(list(access.scopes))

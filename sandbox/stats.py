@@ -23,6 +23,9 @@ class Stats:
         self.token_grants: defaultdict[int, int] = defaultdict(int)
         self.refreshes: defaultdict[int, int] = defaultdict(int)
         self.crm_requests: defaultdict[int, int] = defaultdict(int)
+        #: The part of ``crm_requests`` on records (``/crm/v3/objects/...``), without the schema
+        #: reads (properties, pipelines) a client makes on its own, e.g. when a portal connects.
+        self.crm_object_requests: defaultdict[int, int] = defaultdict(int)
         self.double_refreshes = 0
         self.refreshes_per_access_token_max = 0
         self.faults_applied = 0
@@ -50,6 +53,7 @@ class Stats:
             "refreshes": _keyed(self.refreshes),
             "rate_limited_429": self.rate_limited_429,
             "crm_requests": _keyed(self.crm_requests),
+            "crm_object_requests": _keyed(self.crm_object_requests),
             "double_refreshes": self.double_refreshes,
             "refreshes_per_access_token_max": self.refreshes_per_access_token_max,
             "faults_applied": self.faults_applied,

@@ -156,7 +156,7 @@ def test_account_state_is_checked_again_when_the_job_starts(stack: Stack) -> Non
     assert done["status"] == "failed", done
     assert done["error"]["code"] == "account_disconnected"
     assert done["error"]["reauth_link"]
-    crm_calls = stack.sandbox.control.stats()["crm_requests"]
+    crm_calls = stack.sandbox.control.stats()["crm_object_requests"]
     assert crm_calls.get(str(account["hub_id"]), 0) == 0
 
 

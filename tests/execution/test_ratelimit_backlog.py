@@ -111,7 +111,7 @@ def test_a_portals_backlog_runs_at_its_budget_without_429s(budget_stack: Stack) 
     assert {j["status"] for j in jobs} == {"succeeded"}
     stats = budget_stack.sandbox.control.stats()
     assert stats["rate_limited_429"] == 0
-    assert stats["crm_requests"][str(busy["hub_id"])] == JOBS
+    assert stats["crm_object_requests"][str(busy["hub_id"])] == JOBS
     assert all(j["attempts"] == 1 for j in jobs)
     throttles = [sum(h["outcome"] == "throttled" for h in j["history"]) for j in jobs]
     assert max(throttles) <= 1  # booked once, run once: no thundering herd of re-deferrals

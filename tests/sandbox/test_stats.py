@@ -12,13 +12,16 @@ def test_request_counts_by_route_template(fresh_sandbox: SandboxServer) -> None:
     created = http.post("/crm/v3/objects/contacts", json={"properties": {}}, headers=headers)
     http.get(f"/crm/v3/objects/contacts/{created.json()['id']}", headers=headers)
     http.get("/crm/v3/objects/0-1/999999", headers=headers)
+    http.get("/crm/v3/properties/contacts", headers=headers)  # a schema read: not a record call
     stats = fresh_sandbox.control.stats()
     assert stats["requests"] == {
         "POST /oauth/v3/token": {"200": 1},
         "POST /crm/v3/objects/contacts": {"201": 1},
         "GET /crm/v3/objects/contacts/{id}": {"200": 1, "404": 1},
+        "GET /crm/v3/properties/contacts": {"200": 1},
     }
-    assert stats["crm_requests"] == {str(connection.hub_id): 3}
+    assert stats["crm_requests"] == {str(connection.hub_id): 4}
+    assert stats["crm_object_requests"] == {str(connection.hub_id): 3}
     assert stats["token_grants"] == {str(connection.hub_id): 1}
 
 

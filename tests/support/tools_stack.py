@@ -99,8 +99,9 @@ def request_count(stack: Stack, route: str) -> int:
 
 
 def crm_calls(stack: Stack, hub_id: int) -> int:
-    """CRM calls the sandbox admitted for a portal (a valid token presented)."""
-    calls: dict[str, int] = stack.sandbox.control.stats()["crm_requests"]
+    """CRM record calls the sandbox admitted for a portal (a valid token presented; the portal
+    schema reads made when it connects are not counted)."""
+    calls: dict[str, int] = stack.sandbox.control.stats()["crm_object_requests"]
     return int(calls.get(str(hub_id), 0))
 
 

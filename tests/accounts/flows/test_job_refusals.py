@@ -74,5 +74,5 @@ def test_job_fails_with_the_accounts_code_if_it_changes_before_the_job_starts(
     assert done["status"] == "failed", done
     assert done["error"]["code"] == f"account_{status.lower()}"
     assert done["error"]["reauth_link"].startswith(acc.env["HUBSPOT_AUTHORIZE_URL"] + "?")
-    crm_calls = acc.stack.sandbox.control.stats()["crm_requests"]
+    crm_calls = acc.stack.sandbox.control.stats()["crm_object_requests"]
     assert crm_calls.get(str(account["hub_id"]), 0) == 0
