@@ -10,6 +10,7 @@ body of a token call. Messages quote HubSpot's own (safe, already redacted) mess
         |                                                                  correlation_id
         +-- HubSpotUnauthorized     401       hubspot_unauthorized  no     expired
         +-- HubSpotMissingScopes    403       missing_scopes        no     required_scopes
+        |                                 (also a core MissingScopes)
         +-- HubSpotRateLimited      429       hubspot_rate_limited  yes    retry_after policy_name
         +-- HubSpotUnavailable      5xx 423   hubspot_unavailable   yes    retry_after
         |   |  477 408, connect errors, connect/pool timeouts: nothing was sent
@@ -19,9 +20,10 @@ body of a token call. Messages quote HubSpot's own (safe, already redacted) mess
         +-- HubSpotNotFound         404       hubspot_error         no
         +-- HubSpotRequestError     other 4xx hubspot_error         no     error_code
         +-- OAuthError              token calls oauth_error         no     oauth_error oauth_status
-            +-- RefreshTokenRejected          account_revoked       no
+            +-- RefreshTokenRejected          account_revoked       no  (also an AccountRevoked)
             +-- AuthCodeRejected              oauth_code_rejected   no
             +-- OAuthUnavailable    5xx 429   hubspot_unavailable   yes    retry_after
+            |                       (also a HubSpotUnavailable, which owns the code)
             |                       timeouts                               outcome_unknown
             +-- OAuthRequestError   other 4xx oauth_error           no
                 (bad client credentials, unusable 2xx body)
@@ -37,7 +39,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from core.errors import HubSpotActionsError
+from core.errors import AccountRevoked, HubSpotActionsError, MissingScopes
 from hubspot_client.responses import RateLimitInfo
 
 
@@ -97,11 +99,12 @@ class HubSpotUnauthorized(HubSpotError):
         return self.category == "EXPIRED_AUTHENTICATION"
 
 
-class HubSpotMissingScopes(HubSpotError):
-    """403 MISSING_SCOPES. ``required_scopes``: HubSpot's list (any one of them is enough)."""
+class HubSpotMissingScopes(MissingScopes, HubSpotError):
+    """403 MISSING_SCOPES. ``required_scopes``: HubSpot's list (any one of them is enough).
 
-    code = "missing_scopes"
-    http_status = 409
+    A ``MissingScopes`` too: one code, one class that owns it (``core.errors``); this one adds
+    HubSpot's answer to it.
+    """
 
     def __init__(self, message: str, *, required_scopes: tuple[str, ...] = (), **kw: Any) -> None:
         super().__init__(message, **kw)
@@ -212,12 +215,9 @@ class OAuthError(HubSpotError):
         self.oauth_status = oauth_status
 
 
-class RefreshTokenRejected(OAuthError):
+class RefreshTokenRejected(AccountRevoked, OAuthError):
     """HubSpot refused the refresh token (app uninstalled or access revoked): the account is
-    ``REVOKED`` until the user authorizes again."""
-
-    code = "account_revoked"
-    http_status = 409
+    ``REVOKED`` until the user authorizes again. An ``AccountRevoked`` (which owns the code)."""
 
 
 class AuthCodeRejected(OAuthError):
@@ -227,16 +227,13 @@ class AuthCodeRejected(OAuthError):
     http_status = 400
 
 
-class OAuthUnavailable(OAuthError):
-    """The token endpoint is down, rate limited or unreachable: retry later.
+class OAuthUnavailable(HubSpotUnavailable, OAuthError):
+    """The token endpoint is down, rate limited or unreachable: retry later. A
+    ``HubSpotUnavailable`` (which owns the code) of the token endpoint.
 
     ``outcome_unknown`` is true when the request was sent but no answer came: if HubSpot rotates
     refresh tokens, a refresh may have been applied and the old refresh token invalidated.
     """
-
-    code = "hubspot_unavailable"
-    http_status = 503
-    retryable = True
 
     def __init__(
         self,
@@ -246,8 +243,7 @@ class OAuthUnavailable(OAuthError):
         outcome_unknown: bool = False,
         **kw: Any,
     ) -> None:
-        super().__init__(message, **kw)
-        self.retry_after = retry_after
+        super().__init__(message, retry_after=retry_after, **kw)
         self.outcome_unknown = outcome_unknown
 
     def _extra(self) -> dict[str, Any]:
