@@ -2,8 +2,10 @@
 
 The operator's API key acts for every identifier; an MCP token is what it hands to one agent,
 so it is deliberately narrower: one identifier, an allow-list of tools, a lifetime in seconds
-(``DEFAULT_TTL_S``, bounded by ``MIN_TTL_S``..``MAX_TTL_S``). The account need not exist or be
-connected yet: a call then answers ``account_pending`` with a link, as ``execute_tool`` does.
+(``DEFAULT_TTL_S``, bounded by ``MIN_TTL_S``..``MAX_TTL_S``). The account need not be connected
+yet: opening a session creates it when needed (as ``POST /v1/authorization-links`` does), so a
+call before the user has authorized answers ``account_pending`` with a link the agent can hand
+over, rather than a dead-end ``account_not_found``.
 """
 
 from __future__ import annotations
@@ -44,11 +46,13 @@ class McpSessionService:
         ttl_seconds: int = DEFAULT_TTL_S,
     ) -> OpenedSession:
         """A new token for ``identifier``; ``UnknownTool`` names any tool the catalog lacks."""
+        names = checked_tool_names(tool_names)
         key = self.accounts.key(connection_name, identifier)
+        self.accounts.get_or_create(connection_name=key.connection_name, identifier=key.identifier)
         record, token = self.ctx.mcp_sessions.create(
             connection_name=key.connection_name,
             identifier=key.identifier,
-            tool_names=checked_tool_names(tool_names),
+            tool_names=names,
             ttl=timedelta(seconds=ttl_seconds),
         )
         return OpenedSession(token=token, expires_at=record.expires_at)
