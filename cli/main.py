@@ -17,6 +17,7 @@ import typer
 from cli.accounts import register as register_account_commands
 from cli.common import cli_settings
 from cli.jobs import register as register_job_commands
+from cli.mcp import register as register_mcp_command
 from core.errors import ConfigurationError
 from core.settings import DEFAULT_SANDBOX_STATE_FILE, load_settings
 
@@ -153,6 +154,7 @@ def db_upgrade() -> None:
 
 register_account_commands(app)
 register_job_commands(app)
+register_mcp_command(app)
 
 
 def main() -> None:

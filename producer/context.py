@@ -11,6 +11,7 @@ from core.errors import ConfigurationError
 from core.settings import Settings
 from hubspot_client.oauth import OAuthClient
 from store.api_keys import ApiKeyStore
+from store.mcp_sessions import McpSessionStore
 
 
 @dataclass
@@ -28,6 +29,10 @@ class ProducerContext(ProcessParts):
     @cached_property
     def api_keys(self) -> ApiKeyStore:
         return ApiKeyStore(db=self.db, clock=self.clock)
+
+    @cached_property
+    def mcp_sessions(self) -> McpSessionStore:
+        return McpSessionStore(db=self.db, clock=self.clock)
 
     @cached_property
     def oauth(self) -> OAuthClient:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 
 class ActionsError(Exception):
     """An API call failed: ``code`` is the stable error code, ``status`` the HTTP status."""
@@ -34,3 +36,30 @@ class ToolError(ActionsError):
         self.retryable = retryable
         self.reauth_link = reauth_link
         self.job_id = job_id
+
+
+def error_answer(exc: ActionsError | httpx.HTTPError) -> dict[str, Any]:
+    """The structured error a model receives instead of an exception (LangChain tools, MCP).
+
+    ``httpx.HTTPError``: the remote API could not be reached at all, which a retry may fix.
+    """
+    if isinstance(exc, httpx.HTTPError):
+        return {
+            "error": {
+                "code": "service_unavailable",
+                "message": f"the hubspot-actions API could not be reached ({type(exc).__name__})",
+                "retryable": True,
+                "reauth_link": None,
+            }
+        }
+    error: dict[str, Any] = {
+        "code": exc.code,
+        "message": exc.message,
+        "retryable": exc.retryable if isinstance(exc, ToolError) else exc.status in (429, 503),
+        "reauth_link": exc.reauth_link if isinstance(exc, ToolError) else None,
+    }
+    job_id = exc.job_id if isinstance(exc, ToolError) else None
+    if job_id:
+        error["job_id"] = job_id
+    error.update({k: v for k, v in exc.details.items() if k not in error and v is not None})
+    return {"error": error}

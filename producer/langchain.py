@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from producer.errors import ActionsError, ToolError
+from producer.errors import ActionsError, error_answer
 from schemas.accounts import HUBSPOT_CONNECTION
 
 if TYPE_CHECKING:
@@ -113,27 +113,3 @@ class _Runner:
                 return error_answer(exc)
 
         return arun
-
-
-def error_answer(exc: ActionsError | httpx.HTTPError) -> dict[str, Any]:
-    """The structured error a model receives instead of an exception."""
-    if isinstance(exc, httpx.HTTPError):
-        return {
-            "error": {
-                "code": "service_unavailable",
-                "message": f"the hubspot-actions API could not be reached ({type(exc).__name__})",
-                "retryable": True,
-                "reauth_link": None,
-            }
-        }
-    error: dict[str, Any] = {
-        "code": exc.code,
-        "message": exc.message,
-        "retryable": exc.retryable if isinstance(exc, ToolError) else exc.status in (429, 503),
-        "reauth_link": exc.reauth_link if isinstance(exc, ToolError) else None,
-    }
-    job_id = exc.job_id if isinstance(exc, ToolError) else None
-    if job_id:
-        error["job_id"] = job_id
-    error.update({k: v for k, v in exc.details.items() if k not in error and v is not None})
-    return {"error": error}

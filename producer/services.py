@@ -8,6 +8,7 @@ from core.settings import Settings
 from producer.accounts import AccountService
 from producer.context import ProducerContext
 from producer.jobs import JobService
+from producer.mcp.sessions import McpSessionService
 
 
 @dataclass
@@ -15,10 +16,12 @@ class Services:
     ctx: ProducerContext
     accounts: AccountService = field(init=False)
     jobs: JobService = field(init=False)
+    mcp_sessions: McpSessionService = field(init=False)
 
     def __post_init__(self) -> None:
         self.accounts = AccountService(self.ctx)
         self.jobs = JobService(self.ctx, self.accounts)
+        self.mcp_sessions = McpSessionService(self.ctx, self.accounts)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -168,9 +168,28 @@ class PortalSchemaRow(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class McpSessionRow(Base):
+    """An MCP session token (DESIGN s15): SHA-256 hashed, one identifier, an optional allow-list.
+
+    ``tool_names`` is null for "every tool" (so tools added later are reachable), else a list.
+    """
+
+    __tablename__ = "mcp_sessions"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    connection_name: Mapped[str] = mapped_column(String(64))
+    identifier: Mapped[str] = mapped_column(String(255))
+    tool_names: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 accounts = cast(Table, AccountRow.__table__)
 tokens = cast(Table, TokenRow.__table__)
 oauth_states = cast(Table, OAuthStateRow.__table__)
 jobs = cast(Table, JobRow.__table__)
 api_keys = cast(Table, ApiKeyRow.__table__)
 portal_schemas = cast(Table, PortalSchemaRow.__table__)
+mcp_sessions = cast(Table, McpSessionRow.__table__)

@@ -7,19 +7,29 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from core.settings import Settings
-from producer.api import routes_accounts, routes_health, routes_jobs, routes_oauth, routes_retry
+from producer.api import (
+    routes_accounts,
+    routes_health,
+    routes_jobs,
+    routes_mcp,
+    routes_oauth,
+    routes_retry,
+)
 from producer.api.auth import ApiKeyMiddleware
 from producer.api.errors import install_error_handlers
 from producer.api.waiter import JobWaiter
 from producer.console import install_console
+from producer.mcp.http import MCP_PATH, McpHttp
 from producer.services import Services
 
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     services = services or Services.from_settings(settings)
     waiter = JobWaiter(settings.redis_url)
+    mcp = McpHttp(services=services, waiter=waiter)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -32,7 +42,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
             )
         await waiter.start()
         try:
-            yield
+            async with mcp.run():
+                yield
         finally:
             await waiter.stop()
             services.ctx.close()
@@ -46,8 +57,11 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.services = services
     app.state.waiter = waiter
     install_error_handlers(app)
-    for module in (routes_accounts, routes_jobs, routes_retry, routes_oauth, routes_health):
+    routers = (routes_accounts, routes_jobs, routes_retry, routes_mcp, routes_oauth, routes_health)
+    for module in routers:
         app.include_router(module.router)
+    # An ASGI app, not an endpoint: it answers GET, POST and DELETE; McpTokenAuth guards all.
+    app.router.routes.append(Route(MCP_PATH, mcp.app, methods=["GET", "POST", "DELETE"]))
     install_console(app, settings)
 
     def verify(key: str) -> bool:

@@ -40,15 +40,15 @@ class ApiKeyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _under(scope["path"], self.prefix):
-            key = _bearer(scope)
+            key = bearer_token(scope)
             try:
                 valid = key is not None and await self._valid(key)
             except ServiceUnavailable as exc:
                 # The key cannot be checked (database down): say so, retryably, not 500.
-                await _respond(send, 503, _unavailable(exc))
+                await respond_json(send, 503, _unavailable(exc))
                 return
             if not valid:
-                await _respond(send, 401, _UNAUTHORIZED, www_authenticate=True)
+                await respond_json(send, 401, _UNAUTHORIZED, www_authenticate=True)
                 return
         await self.app(scope, receive, send)
 
@@ -68,7 +68,7 @@ def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
 
-def _bearer(scope: Scope) -> str | None:
+def bearer_token(scope: Scope) -> str | None:
     for name, value in scope.get("headers", ()):
         if name == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")
@@ -82,7 +82,7 @@ def _unavailable(exc: ServiceUnavailable) -> bytes:
     return json.dumps({"error": exc.to_dict()}).encode()
 
 
-async def _respond(
+async def respond_json(
     send: Callable[[Any], Awaitable[None]],
     status: int,
     body: bytes,

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import time
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -14,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.errors import HubSpotActionsError, InvalidRequest, InvalidToolInput
 from producer.api.deps import ServicesDep, WaiterDep
+from producer.api.waiter import wait_for_job
 from producer.jobs import MAX_BATCH, Submitted, parse_submit
 from producer.views import job_view
 from schemas.accounts import HUBSPOT_CONNECTION
@@ -84,20 +82,8 @@ async def get_job(
     waiter: WaiterDep,
     wait: float = Query(default=0.0, ge=0.0, description="seconds to wait for a terminal status"),
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + min(wait, MAX_WAIT_S)
-    event = waiter.register(job_id)
-    try:
-        while True:
-            # Clear before reading: a finish notified after this point wakes the wait below.
-            event.clear()
-            job = await run_in_threadpool(services.jobs.get, job_id)
-            remaining = deadline - time.monotonic()
-            if job.status.is_terminal or remaining <= 0:
-                return {"job": _job_json(job)}
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout=min(remaining, 1.0))
-    finally:
-        waiter.unregister(job_id, event)
+    job = await wait_for_job(waiter, services.jobs.get, job_id, min(wait, MAX_WAIT_S))
+    return {"job": _job_json(job)}
 
 
 @router.get("/jobs")

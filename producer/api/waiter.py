@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 import redis.asyncio as aioredis
+from starlette.concurrency import run_in_threadpool
 
 from broker.notify import JOB_DONE_CHANNEL
 from core.logging import get_logger
@@ -78,3 +82,27 @@ class JobWaiter:
             finally:
                 with contextlib.suppress(Exception):
                     await client.aclose()
+
+
+async def wait_for_job(
+    waiter: JobWaiter, read: Callable[[str], Any], job_id: str, wait: float
+) -> Any:
+    """``read(job_id)`` (on a thread) once the job is terminal or ``wait`` seconds have passed.
+
+    Shared by ``GET /v1/jobs/{id}?wait=`` and the MCP server: the wait suspends the coroutine,
+    no thread is held while a job runs.
+    """
+    deadline = time.monotonic() + wait
+    event = waiter.register(job_id)
+    try:
+        while True:
+            # Clear before reading: a finish notified after this point wakes the wait below.
+            event.clear()
+            job = await run_in_threadpool(read, job_id)
+            remaining = deadline - time.monotonic()
+            if job.status.is_terminal or remaining <= 0:
+                return job
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout=min(remaining, 1.0))
+    finally:
+        waiter.unregister(job_id, event)
