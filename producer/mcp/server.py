@@ -37,7 +37,8 @@ def build_server(*, actions: Actions, grant_of: GrantResolver) -> Server[Any]:
     async def on_list_tools(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return tools.list_tools(grant_of(ctx))
+        grant = grant_of(ctx)
+        return tools.list_tools(grant, await tools.portal_catalog_for(actions, grant))
 
     async def on_call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import httpx
 import mcp_types as types
 
@@ -29,15 +30,23 @@ if TYPE_CHECKING:
 
 
 def catalog_for(grant: Grant) -> list[dict[str, Any]]:
-    """The catalog entries this grant may see, in catalog order.
-
-    The one place the catalog is read: when portal-aware schemas land (DESIGN s13), this becomes
-    the identifier's catalog (``grant.identifier`` is here for that).
-    """
+    """The catalog entries this grant may see, in catalog order (the plain catalog: names and
+    the allow-list; ``portal_catalog_for`` adds the portal's options for ``tools/list``)."""
     return [tool for tool in tool_catalog() if grant.allows(tool["name"])]
 
 
-def list_tools(grant: Grant) -> types.ListToolsResult:
+async def portal_catalog_for(actions: Actions, grant: Grant) -> list[dict[str, Any]]:
+    """The grant's tools with input schemas whose enums are its portal's options (DESIGN s13),
+    when the portal's schema is cached; read in a thread (the in-process client is blocking)."""
+    catalog = await anyio.to_thread.run_sync(
+        lambda: actions.list_tools(
+            identifier=grant.identifier, connection_name=grant.connection_name
+        )
+    )
+    return [tool for tool in catalog if grant.allows(tool["name"])]
+
+
+def list_tools(grant: Grant, catalog: list[dict[str, Any]] | None = None) -> types.ListToolsResult:
     return types.ListToolsResult(
         tools=[
             types.Tool(
@@ -46,7 +55,7 @@ def list_tools(grant: Grant) -> types.ListToolsResult:
                 input_schema=tool["input_schema"],
                 annotations=types.ToolAnnotations(read_only_hint=bool(tool.get("read_only"))),
             )
-            for tool in catalog_for(grant)
+            for tool in (catalog if catalog is not None else catalog_for(grant))
         ]
     )
 
