@@ -168,6 +168,7 @@ class JobService:
         with contextlib.suppress(redis.RedisError):
             self.ctx.job_schedule.remove(job_id)
         publish_job_done(self.ctx.redis, [job_id])
+        self.ctx.events.job_finished(job_id)  # webhooks: job.cancelled (never raises)
         return job
 
 

@@ -36,6 +36,7 @@ from core.logging import get_logger
 from hubspot_client.errors import AuthCodeRejected, HubSpotError, OAuthUnavailable
 from hubspot_client.oauth import TokenGrant
 from schemas.connection import SCOPE_MATCH_RULE
+from schemas.webhooks import WebhookEvent
 from store.accounts import AccountRecord
 from store.oauth_states import OpenState, StateRejected
 
@@ -144,9 +145,13 @@ def complete_authorization(
         )
     verify_url = ctx.settings.oauth_user_verify_url
     auth_request_id = None if verify_url is None else f"areq_{token_urlsafe(AUTH_REQUEST_BYTES)}"
+    before = ctx.accounts.get_by_id(opened.account_id)
     expires_at = _store(ctx, opened, grant, auth_request_id)
     record = ctx.accounts.get_by_id(opened.account_id)
     assert record is not None
+    ctx.events.account(  # webhooks (never raises): PENDING -> ACTIVE, REVOKED -> ACTIVE, ...
+        WebhookEvent.ACCOUNT_STATUS_UPDATED, record, old_status=before.status if before else None
+    )
     if auth_request_id is None:
         accounts.schedule_refresh(
             opened.account_id, expires_at.timestamp(), lifetime_s=float(grant.expires_in)

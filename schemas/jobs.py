@@ -108,3 +108,4 @@ class JobView(BaseModel):
     run_at: datetime | None
     result: Any = None
     error: JobError | None = None
+    metadata: dict[str, Any] | None = None

@@ -59,6 +59,7 @@ class JobRecord:
     deadline_at: datetime
     lease_owner: str | None
     lease_expires_at: datetime | None
+    metadata: dict[str, Any] | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> JobRecord:
@@ -79,6 +80,7 @@ class NewJob:
     lane: Lane = Lane.INTERACTIVE
     idempotency_key: str | None = None
     run_at: datetime | None = None
+    metadata: dict[str, Any] | None = None
     id: str = field(default_factory=lambda: new_id("job"))
 
 
@@ -138,6 +140,7 @@ class JobStore:
             "run_at": new.run_at,
             "due_at": new.run_at if later else None,
             "deadline_at": max(now, new.run_at or now) + JOB_DEADLINE,
+            "metadata": new.metadata,
         }
         inserted = insert_returning_row(conn, jobs, values)
         if inserted is not None:

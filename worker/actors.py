@@ -11,14 +11,21 @@ from collections.abc import Callable
 
 import dramatiq
 
-from broker.dispatch import ACTOR_EXECUTE, ACTOR_EXECUTE_BULK, ACTOR_REFRESH
-from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH
+from broker.dispatch import (
+    ACTOR_DELIVER_WEBHOOK,
+    ACTOR_EXECUTE,
+    ACTOR_EXECUTE_BULK,
+    ACTOR_REFRESH,
+)
+from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH, QUEUE_WEBHOOKS
 from worker.runtime import WorkerRuntime
 
 #: Lower runs first when a worker has a choice: refreshes, then interactive, then bulk.
 PRIORITY_REFRESH = 0
 PRIORITY_INTERACTIVE = 10
 PRIORITY_BULK = 100
+#: Webhook deliveries come after tool jobs: they are never what an agent is waiting for.
+PRIORITY_WEBHOOKS = 200
 
 
 def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]) -> None:
@@ -29,6 +36,9 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
         refresher = runtime().refresher
         if refresher is not None:
             refresher.run_scheduled(account_id, version)
+
+    def deliver_webhook(delivery_id: str) -> None:
+        runtime().deliverer.deliver(delivery_id)
 
     options: dict[str, object] = {}
     dramatiq.Actor(
@@ -53,5 +63,13 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
         actor_name=ACTOR_REFRESH,
         queue_name=QUEUE_REFRESH,
         priority=PRIORITY_REFRESH,
+        options=options,
+    )
+    dramatiq.Actor(
+        deliver_webhook,
+        broker=broker,
+        actor_name=ACTOR_DELIVER_WEBHOOK,
+        queue_name=QUEUE_WEBHOOKS,
+        priority=PRIORITY_WEBHOOKS,
         options=options,
     )

@@ -24,6 +24,7 @@ from typing import Any
 import redis
 import structlog
 
+from broker.events import WebhookEvents
 from broker.notify import publish_job_done
 from broker.schedule import Schedule
 from core.clock import Clock, SystemClock
@@ -79,6 +80,7 @@ class JobExecutor:
         notify_done: Callable[[str], None] | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         clock: Clock | None = None,
+        events: WebhookEvents | None = None,
     ) -> None:
         self.jobs = jobs
         self.accounts = accounts
@@ -94,6 +96,7 @@ class JobExecutor:
         self.notify_done = notify_done or (lambda job_id: publish_job_done(redis_client, [job_id]))
         self.lease_seconds = lease_seconds
         self.clock = clock or SystemClock()
+        self.events = events
 
     def run(self, job_id: str) -> None:
         """Run ``job_id`` if it is still queued (redelivered messages find it claimed: no-op)."""
@@ -282,6 +285,8 @@ class JobExecutor:
             **kw,
         )
         job_metrics.job_finished(self.redis, job, status, kw.get("code"), self.clock.now())
+        if self.events is not None:  # webhooks: job.succeeded / job.failed (never raises)
+            self.events.job_finished(job.id)
         self.notify_done(job.id)
 
     def _reauth_link(self, account_id: str) -> str | None:

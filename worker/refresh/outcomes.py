@@ -16,6 +16,7 @@ from typing import Literal
 import redis
 
 from broker.counters import REFRESH_COUNTER, Counters
+from broker.events import WebhookEvents
 from broker.notify import publish_job_done
 from broker.schedule import Schedule, refresh_due_at
 from core.clock import Clock
@@ -56,6 +57,7 @@ class RefreshOutcomes:
         mint_reauth_link: Callable[[str], str | None],
         margin_s: float,
         clock: Clock,
+        events: WebhookEvents | None = None,
     ) -> None:
         self.db = db
         self.vault = vault
@@ -68,6 +70,7 @@ class RefreshOutcomes:
         self.mint_reauth_link = mint_reauth_link
         self.margin_s = margin_s
         self.clock = clock
+        self.events = events
 
     def count(self, outcome: str, trigger: Trigger) -> None:
         self.counters.incr(REFRESH_COUNTER, {"outcome": outcome, "trigger": trigger})
@@ -88,8 +91,9 @@ class RefreshOutcomes:
                 refresh=grant.refresh_token.get_secret_value(),
                 expires_at=expires_at,
             )
+            previous = None
             if swapped:
-                self.accounts.record_refresh(
+                previous = self.accounts.record_refresh(
                     conn,
                     account_id=account_id,
                     token_expires_at=expires_at,
@@ -108,6 +112,8 @@ class RefreshOutcomes:
         )
         self._quietly(lambda: self.schedule.add(account_id, due))
         self._quietly(lambda: self.backoff.clear(account_id))
+        if previous is AccountStatus.EXPIRED and self.events is not None:
+            self.events.status_changed(account_id, AccountStatus.EXPIRED)
         self.count("ok", trigger)
         log.info(
             "token.refreshed",
@@ -134,6 +140,7 @@ class RefreshOutcomes:
         waiters told); False when a newer authorization made the rejection moot."""
         account_id = old.account_id
         reason = _revoked_reason(exc, answer_lost=self._answer_lost(account_id))
+        before = self.accounts.get_by_id(account_id) if self.events is not None else None
         with self.db.write() as conn:
             changed = self.accounts.revoke_if_current(
                 conn, account_id=account_id, token_version=old.version, reason=reason
@@ -144,6 +151,9 @@ class RefreshOutcomes:
         self._quietly(lambda: self.schedule.remove(account_id))
         self._quietly(lambda: self.backoff.clear(account_id))
         failed = self._fail_ready_jobs(account_id)
+        if self.events is not None:
+            self.events.status_changed(account_id, before.status if before else None)
+            self.events.jobs_finished(failed)
         self.count("revoked", trigger)
         log.warning(
             "token.revoked",
@@ -195,9 +205,10 @@ class RefreshOutcomes:
             retry_after=getattr(exc, "retry_after", None),
         )
         self.schedule.add(account_id, now.timestamp() + failure.delay_s)
+        expired = False
         if now >= old.expires_at:
             with self.db.write() as conn:
-                self.accounts.set_status(
+                expired = self.accounts.set_status(
                     conn,
                     account_id=account_id,
                     status=AccountStatus.EXPIRED,
@@ -205,6 +216,10 @@ class RefreshOutcomes:
                     "retrying",
                     only_from=(AccountStatus.ACTIVE,),
                 )
+        if self.events is not None:
+            self.events.refresh_failed(account_id)
+            if expired:
+                self.events.status_changed(account_id, AccountStatus.ACTIVE)
         self.count("failed", trigger)
         log.warning(
             "token.refresh_failed",
