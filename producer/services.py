@@ -8,6 +8,7 @@ from core.settings import Settings
 from producer.accounts import AccountService
 from producer.context import ProducerContext
 from producer.jobs import JobService
+from producer.webhooks import WebhookService
 
 
 @dataclass
@@ -15,10 +16,12 @@ class Services:
     ctx: ProducerContext
     accounts: AccountService = field(init=False)
     jobs: JobService = field(init=False)
+    webhooks: WebhookService = field(init=False)
 
     def __post_init__(self) -> None:
         self.accounts = AccountService(self.ctx)
         self.jobs = JobService(self.ctx, self.accounts)
+        self.webhooks = WebhookService(self.ctx)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

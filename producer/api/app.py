@@ -9,7 +9,14 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from core.settings import Settings
-from producer.api import routes_accounts, routes_health, routes_jobs, routes_oauth, routes_retry
+from producer.api import (
+    routes_accounts,
+    routes_health,
+    routes_jobs,
+    routes_oauth,
+    routes_retry,
+    routes_webhooks,
+)
 from producer.api.auth import ApiKeyMiddleware
 from producer.api.errors import install_error_handlers
 from producer.api.waiter import JobWaiter
@@ -46,7 +53,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.services = services
     app.state.waiter = waiter
     install_error_handlers(app)
-    for module in (routes_accounts, routes_jobs, routes_retry, routes_oauth, routes_health):
+    routers = (routes_accounts, routes_jobs, routes_retry, routes_webhooks, routes_oauth)
+    for module in (*routers, routes_health):
         app.include_router(module.router)
     install_console(app, settings)
 
