@@ -60,9 +60,7 @@ def events_matching(
         time.sleep(0.1)
 
 
-def test_job_events_are_signed_and_echo_metadata(
-    stack: Stack, receiver: WebhookReceiver
-) -> None:
+def test_job_events_are_signed_and_echo_metadata(stack: Stack, receiver: WebhookReceiver) -> None:
     """job.succeeded, job.failed (with its error) and job.cancelled arrive signed, with metadata."""
     secret = subscribe(stack, receiver, "jobs", JOB_EVENTS)
     identifier = unique("whjobs")
@@ -171,7 +169,9 @@ def test_a_slow_receiver_does_not_slow_jobs(stack: Stack, receiver: WebhookRecei
     assert stack.wait(first["id"])["status"] == "succeeded"
     receiver.wait_for("slow", 1, timeout=10)
     started = time.monotonic()
-    ids = [stack.submit(identifier, "hubspot_contacts_list", {}).json()["job"]["id"] for _ in range(6)]
+    ids = [
+        stack.submit(identifier, "hubspot_contacts_list", {}).json()["job"]["id"] for _ in range(6)
+    ]
     finished = [stack.wait(i)["status"] for i in ids]
     elapsed = time.monotonic() - started
     assert finished == ["succeeded"] * 6
@@ -199,9 +199,11 @@ def test_no_token_in_any_delivered_body(stack: Stack, receiver: WebhookReceiver)
     secrets = [s.access_token.get_secret_value() for s in stored]
     secrets += [s.refresh_token.get_secret_value() for s in stored]
     bodies = [r.body.decode() for r in receiver.requests]
-    assert len(stored) >= 1 and len(bodies) >= 10
+    assert len(stored) >= 1
+    assert len(bodies) >= 10
     for body in bodies:
         json.loads(body)
-        assert "access_token" not in body and "refresh_token" not in body
+        assert "access_token" not in body
+        assert "refresh_token" not in body
         assert re.search(r"na1-[0-9a-f]{4}-", body) is None
         assert not any(s in body for s in secrets)
