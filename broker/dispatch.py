@@ -12,11 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from uuid import uuid4
 
 import redis
 from dramatiq import Message
 
-from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH, Broker
+from broker.redis_broker import (
+    QUEUE_BULK,
+    QUEUE_INTERACTIVE,
+    QUEUE_REFRESH,
+    QUEUE_WEBHOOKS,
+    Broker,
+)
 from broker.wakeup import publish_wakeup
 from core.logging import get_logger
 from schemas.jobs import Lane
@@ -35,6 +42,7 @@ ACTOR_PORTAL_SCHEMA = "refresh_portal_schema"
 #: The worker deletes it when done; it expires by itself if the message is lost.
 PORTAL_SCHEMA_PENDING_KEY = "ha:portal-schema:pending:"
 PORTAL_SCHEMA_PENDING_S = 60
+ACTOR_DELIVER_WEBHOOK = "deliver_webhook"
 
 _LANE_ROUTES = {
     Lane.INTERACTIVE: (QUEUE_INTERACTIVE, ACTOR_EXECUTE),
@@ -129,6 +137,25 @@ class Dispatcher:
         )
         publish_wakeup(self.redis, {QUEUE_REFRESH})
         return True
+
+    def enqueue_webhooks(self, delivery_ids: list[str]) -> None:
+        """One ``deliver_webhook`` message per delivery due now (the actor is idempotent)."""
+        messages: list[Message[Any]] = [
+            Message(
+                queue_name=QUEUE_WEBHOOKS,
+                actor_name=ACTOR_DELIVER_WEBHOOK,
+                args=(delivery_id,),
+                kwargs={},
+                options={"redis_message_id": f"webhook.{delivery_id}.{uuid4().hex[:8]}"},
+            )
+            for delivery_id in delivery_ids
+        ]
+        if len(messages) == 1:
+            self.broker.enqueue(messages[0])
+        elif messages:
+            self.broker.enqueue_many(messages)
+        if messages:
+            publish_wakeup(self.redis, {QUEUE_WEBHOOKS})
 
     def missing_messages(self, refs: list[JobRef]) -> list[JobRef]:
         """The refs whose message is neither waiting nor in flight (lost, e.g. by a flush)."""

@@ -13,8 +13,9 @@ from functools import cached_property
 import redis
 
 from broker.dispatch import Dispatcher
+from broker.events import WebhookEvents
 from broker.redis_broker import Broker
-from broker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE, Schedule
+from broker.schedule import JOB_SCHEDULE, REFRESH_SCHEDULE, WEBHOOK_SCHEDULE, Schedule
 from core.clock import SystemClock
 from core.settings import Settings
 from hubspot_client.oauth import OAuthClient
@@ -25,6 +26,7 @@ from store.jobs import JobStore
 from store.keyring import keyring_from_settings
 from store.oauth_states import OAuthStateStore
 from store.vault import TokenVault
+from store.webhooks import WebhookStore
 
 
 class ProcessParts:
@@ -83,6 +85,29 @@ class ProcessParts:
     @cached_property
     def refresh_schedule(self) -> Schedule:
         return Schedule(client=self.redis, key=REFRESH_SCHEDULE)
+
+    @cached_property
+    def webhook_schedule(self) -> Schedule:
+        return Schedule(client=self.redis, key=WEBHOOK_SCHEDULE)
+
+    @cached_property
+    def webhooks(self) -> WebhookStore:
+        return WebhookStore(
+            db=self.db, keyring=keyring_from_settings(self.settings), clock=self.clock
+        )
+
+    @cached_property
+    def events(self) -> WebhookEvents:
+        """Webhook emission (``broker.events``): every process reports what it changes."""
+        return WebhookEvents(
+            store=self.webhooks,
+            schedule=self.webhook_schedule,
+            redis_client=self.redis,
+            jobs=self.jobs,
+            accounts=self.accounts,
+            connection=self.connection,
+            clock=self.clock,
+        )
 
     def oauth_client(self) -> OAuthClient | None:
         """HubSpot's token endpoints with the operator's app; None without app credentials."""

@@ -33,7 +33,9 @@ from broker.wakeup import WakeableConsumer, WakeupHub
 QUEUE_INTERACTIVE = "interactive"
 QUEUE_BULK = "bulk"
 QUEUE_REFRESH = "refresh"
-ALL_QUEUES = (QUEUE_REFRESH, QUEUE_INTERACTIVE, QUEUE_BULK)
+#: Webhook deliveries: their own queue, so a slow receiver never sits in front of a tool job.
+QUEUE_WEBHOOKS = "webhooks"
+ALL_QUEUES = (QUEUE_REFRESH, QUEUE_INTERACTIVE, QUEUE_BULK, QUEUE_WEBHOOKS)
 
 #: Redis key prefix of Dramatiq's own structures.
 DRAMATIQ_NAMESPACE = "dramatiq"

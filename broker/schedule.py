@@ -1,7 +1,8 @@
 """Schedules: Redis sorted sets of ids scored by due time (epoch seconds).
 
-One mechanism serves token refreshes (due ahead of each token's expiry), ``run_at`` jobs and jobs
-waiting out a backoff or a rate limit. Dramatiq's delayed messages are not used for any of it:
+One mechanism serves token refreshes (due ahead of each token's expiry), ``run_at`` jobs, jobs
+waiting out a backoff or a rate limit, and webhook deliveries waiting for their next attempt.
+Dramatiq's delayed messages are not used for any of it:
 workers hold those in memory, unacked, and tens of thousands of them starve everything else.
 
 ``claim_due`` takes due entries atomically (a Lua script: range then remove), so several schedulers
@@ -20,6 +21,8 @@ import redis
 #: Sorted-set keys.
 REFRESH_SCHEDULE = "ha:schedule:refresh"
 JOB_SCHEDULE = "ha:schedule:jobs"
+#: Webhook deliveries (ids) by the time of their next attempt (DESIGN.md s14).
+WEBHOOK_SCHEDULE = "ha:schedule:webhooks"
 #: Set by each scheduler tick with a short expiry: the web's readiness reads it.
 HEARTBEAT_KEY = "ha:scheduler:heartbeat"
 

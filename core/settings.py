@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     #: Wake idle workers through Redis pub/sub when work arrives (off: Dramatiq's stock idle
     #: polling; only useful to measure the difference).
     worker_wakeups: bool = True
+    #: First retry delay of a failed webhook delivery; doubles per attempt (with jitter) up to
+    #: ``WEBHOOK_RETRY_MAX_SECONDS``, for ``WEBHOOK_RETRY_WINDOW_SECONDS`` (DESIGN.md s14).
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(default=86400.0, gt=0)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_json: bool | None = None

@@ -13,6 +13,7 @@ from core.errors import AccountNotFound, ConfigurationError, ConnectionNotFound,
 from core.logging import get_logger
 from hubspot_client.errors import HubSpotError
 from schemas.accounts import AccountKey, AccountStatus, ConnectedAccountView
+from schemas.webhooks import WebhookEvent
 from store.accounts import AccountRecord
 from store.errors import CredentialsUnreadable
 from store.links import AuthorizationLink, mint_authorization_link
@@ -50,9 +51,12 @@ class AccountService:
 
     def get_or_create(self, *, connection_name: str, identifier: str) -> AccountRecord:
         key = self.key(connection_name, identifier)
-        return self.ctx.accounts.get_or_create(
+        record, created = self.ctx.accounts.get_or_create_flagged(
             connection_name=key.connection_name, identifier=key.identifier
         )
+        if created:
+            self.ctx.events.account(WebhookEvent.ACCOUNT_CREATED, record)
+        return record
 
     def get(self, *, connection_name: str, identifier: str) -> AccountRecord:
         key = self.key(connection_name, identifier)
@@ -118,7 +122,9 @@ class AccountService:
             )
         self._unschedule(record.id)
         log.info("account.disconnected", account_id=record.id)
-        return self.get(connection_name=connection_name, identifier=identifier)
+        deleted = self.get(connection_name=connection_name, identifier=identifier)
+        self.ctx.events.account(WebhookEvent.ACCOUNT_DELETED, deleted)
+        return deleted
 
     def _revoke_quietly(self, account_id: str, tokens: TokenSet) -> None:
         try:

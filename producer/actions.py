@@ -141,8 +141,12 @@ class Actions:
         idempotency_key: str | None = None,
         run_at: datetime | None = None,
         lane: Lane | str = Lane.INTERACTIVE,
+        metadata: dict[str, Any] | None = None,
     ) -> JobView:
-        """Queue a tool run; returns the job at once (``get_job(id, wait=...)`` to follow it)."""
+        """Queue a tool run; returns the job at once (``get_job(id, wait=...)`` to follow it).
+
+        ``metadata`` (a JSON object, at most 4 KiB) is echoed in the job and its webhook events.
+        """
         payload = _submit_payload(
             identifier=identifier,
             tool_name=tool_name,
@@ -152,6 +156,8 @@ class Actions:
             run_at=run_at,
             lane=lane,
         )
+        if metadata is not None:
+            payload["metadata"] = metadata
         try:
             body = self.backend.call("submit_job", payload)
         except ActionsError as exc:

@@ -22,6 +22,7 @@ from broker.notify import publish_job_done
 from core.errors import (
     AccountNotFound,
     HubSpotActionsError,
+    InvalidRequest,
     InvalidToolInput,
     JobNotFound,
     MissingScopes,
@@ -135,6 +136,7 @@ class JobService:
             lane=request.lane,
             idempotency_key=request.idempotency_key,
             run_at=request.run_at,
+            metadata=request.metadata,
         )
 
     def _account(self, request: SubmitJob) -> AccountRecord:
@@ -193,6 +195,7 @@ class JobService:
         with contextlib.suppress(redis.RedisError):
             self.ctx.job_schedule.remove(job_id)
         publish_job_done(self.ctx.redis, [job_id])
+        self.ctx.events.job_finished(job_id)  # webhooks: job.cancelled (never raises)
         return job
 
 
@@ -215,7 +218,10 @@ def parse_submit(raw: Any) -> SubmitJob:
     try:
         return SubmitJob.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidToolInput(describe(exc), errors=field_errors(exc)) from None
+        # Bad metadata is a bad request, not a bad tool input (DESIGN.md s6).
+        only_metadata = all(err["loc"][:1] == ("metadata",) for err in exc.errors())
+        error = InvalidRequest if only_metadata else InvalidToolInput
+        raise error(describe(exc), errors=field_errors(exc)) from None
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:

@@ -37,6 +37,7 @@ from hubspot_client.errors import AuthCodeRejected, HubSpotError, OAuthUnavailab
 from hubspot_client.oauth import TokenGrant
 from producer.portal import request_portal_schema
 from schemas.connection import SCOPE_MATCH_RULE
+from schemas.webhooks import WebhookEvent
 from store.accounts import AccountRecord
 from store.oauth_states import OpenState, StateRejected
 
@@ -145,9 +146,13 @@ def complete_authorization(
         )
     verify_url = ctx.settings.oauth_user_verify_url
     auth_request_id = None if verify_url is None else f"areq_{token_urlsafe(AUTH_REQUEST_BYTES)}"
+    before = ctx.accounts.get_by_id(opened.account_id)
     expires_at = _store(ctx, opened, grant, auth_request_id)
     record = ctx.accounts.get_by_id(opened.account_id)
     assert record is not None
+    ctx.events.account(  # webhooks (never raises): PENDING -> ACTIVE, REVOKED -> ACTIVE, ...
+        WebhookEvent.ACCOUNT_STATUS_UPDATED, record, old_status=before.status if before else None
+    )
     if auth_request_id is None:
         accounts.schedule_refresh(
             opened.account_id, expires_at.timestamp(), lifetime_s=float(grant.expires_in)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from core.errors import HubSpotActionsError
 from core.logging import get_logger
 from schemas.accounts import AccountStatus
+from schemas.webhooks import WebhookEvent
 from store.accounts import AccountRecord
 from store.oauth_states import AuthRequest
 
@@ -95,6 +96,11 @@ def verify_user(
             )
     verified = ctx.accounts.get_by_id(account.id)
     assert verified is not None
+    ctx.events.account(
+        WebhookEvent.ACCOUNT_STATUS_UPDATED,
+        verified,
+        old_status=AccountStatus.PENDING_VERIFICATION,
+    )
     _schedule(accounts, verified)
     log.info("oauth.user_verified", account_id=verified.id, hub_id=verified.hub_id)
     return verified

@@ -1,49 +1,7 @@
-"""Store records to the API's views (DESIGN.md sections 4 and 6)."""
+"""Store records to the API's views: shared with the worker's webhook events (``store.views``)."""
 
 from __future__ import annotations
 
-from schemas.accounts import ConnectedAccountView
-from schemas.connection import Connection
-from schemas.jobs import HistoryEntry, JobError, JobView
-from store.accounts import AccountRecord
-from store.jobs import JobRecord
+from store.views import account_view, job_view
 
-
-def account_view(record: AccountRecord, connection: Connection) -> ConnectedAccountView:
-    """``missing_scopes`` and ``needs_reauth`` are computed against today's configured scopes,
-    so changing ``HUBSPOT_SCOPES`` shows at once which accounts must authorize again."""
-    missing = connection.missing_scopes(record.granted_scopes)
-    return ConnectedAccountView(
-        id=record.id,
-        connection_name=record.connection_name,
-        identifier=record.identifier,
-        status=record.status,
-        status_reason=record.status_reason,
-        hub_id=record.hub_id,
-        granted_scopes=list(record.granted_scopes),
-        missing_scopes=missing,
-        needs_reauth=bool(missing) or record.status.needs_authorization,
-        token_expires_at=record.token_expires_at,
-        last_refreshed_at=record.last_refreshed_at,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-    )
-
-
-def job_view(record: JobRecord) -> JobView:
-    return JobView(
-        id=record.id,
-        identifier=record.identifier,
-        connection_name=record.connection_name,
-        tool_name=record.tool_name,
-        lane=record.lane,
-        status=record.status,
-        attempts=record.attempts,
-        history=[HistoryEntry.model_validate(h) for h in record.history],
-        created_at=record.created_at,
-        started_at=record.started_at,
-        finished_at=record.finished_at,
-        run_at=record.run_at,
-        result=record.result,
-        error=JobError.model_validate(record.error) if record.error else None,
-    )
+__all__ = ["account_view", "job_view"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -60,6 +61,36 @@ class Lane(StrEnum):
 MAX_TOOL_INPUT_BYTES = 64 * 1024
 #: Largest stored result; a bigger HubSpot answer fails the job rather than bloating the store.
 MAX_RESULT_BYTES = 2 * 1024 * 1024
+#: Largest accepted job ``metadata`` (compact JSON, UTF-8), DESIGN.md s6.
+MAX_METADATA_BYTES = 4 * 1024
+
+
+def check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A JSON object of at most ``MAX_METADATA_BYTES`` with no NUL in any key or string.
+
+    Metadata is the caller's own (a conversation id, a trace id) and is echoed in the job view
+    and in every webhook event of the job, so it is kept small; NUL bytes are refused because
+    PostgreSQL's JSONB cannot store them.
+    """
+    if value is None:
+        return None
+    if _has_nul(value):
+        raise ValueError("must not contain NUL characters")
+    encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    size = len(encoded.encode())
+    if size > MAX_METADATA_BYTES:
+        raise ValueError(f"must be at most {MAX_METADATA_BYTES} bytes as JSON (got {size})")
+    return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class SubmitJob(BaseModel):
@@ -74,6 +105,12 @@ class SubmitJob(BaseModel):
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=255)
     run_at: datetime | None = None
     lane: Lane = Lane.INTERACTIVE
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return check_metadata(value)
 
     @field_validator("run_at")
     @classmethod
@@ -127,3 +164,4 @@ class JobView(BaseModel):
     run_at: datetime | None
     result: Any = None
     error: JobError | None = None
+    metadata: dict[str, Any] | None = None

@@ -54,9 +54,15 @@ class AccountStore:
 
     def get_or_create(self, *, connection_name: str, identifier: str) -> AccountRecord:
         """Atomic across processes: concurrent callers all get the one row that won the insert."""
+        return self.get_or_create_flagged(connection_name=connection_name, identifier=identifier)[0]
+
+    def get_or_create_flagged(
+        self, *, connection_name: str, identifier: str
+    ) -> tuple[AccountRecord, bool]:
+        """``get_or_create``, and whether this call created the row (exactly one caller does)."""
         now = self.clock.now()
         with self.db.write() as conn:
-            insert_ignoring_conflicts(
+            created = insert_ignoring_conflicts(
                 conn,
                 accounts,
                 {
@@ -72,7 +78,7 @@ class AccountStore:
             )
             record = self._get(conn, connection_name, identifier)
         assert record is not None
-        return record
+        return record, created
 
     def get(self, *, connection_name: str, identifier: str) -> AccountRecord | None:
         with self.db.read() as conn:
@@ -170,9 +176,14 @@ class AccountStore:
         account_id: str,
         token_expires_at: datetime,
         granted_scopes: tuple[str, ...] | None,
-    ) -> None:
+    ) -> AccountStatus | None:
         """A refresh landed: an EXPIRED account is ACTIVE again (any other status stays, so a
-        PENDING_VERIFICATION account is never made ACTIVE by its refresher)."""
+        PENDING_VERIFICATION account is never made ACTIVE by its refresher).
+
+        Returns the status the account had (ACTIVE or EXPIRED; None when it was neither), so the
+        caller can report an EXPIRED -> ACTIVE change. ACTIVE is tried first: the common case
+        stays one statement.
+        """
         now = self.clock.now()
         values: dict[str, object] = {
             "token_expires_at": token_expires_at,
@@ -183,14 +194,15 @@ class AccountStore:
         }
         if granted_scopes:
             values["granted_scopes"] = list(granted_scopes)
-        conn.execute(
-            update(accounts)
-            .where(
-                accounts.c.id == account_id,
-                accounts.c.status.in_([AccountStatus.ACTIVE.value, AccountStatus.EXPIRED.value]),
-            )
-            .values(**values)
-        )
+        for previous in (AccountStatus.ACTIVE, AccountStatus.EXPIRED):
+            changed = conn.execute(
+                update(accounts)
+                .where(accounts.c.id == account_id, accounts.c.status == previous.value)
+                .values(**values)
+            ).rowcount
+            if changed == 1:
+                return previous
+        return None
 
     def set_status(
         self,

@@ -138,6 +138,8 @@ class JobRow(Base):
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The caller's own JSON object (<= 4 KiB), echoed in the job view and its webhook events.
+    job_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType)
 
 
 class ApiKeyRow(Base):
@@ -186,6 +188,44 @@ class McpSessionRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class WebhookEndpointRow(Base):
+    """A webhook subscription; the signing secret is encrypted like tokens (DESIGN s9, s14)."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str]] = mapped_column(JSONType)
+    description: Mapped[str | None] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(32))
+    secret_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one endpoint; its id is the ``webhook-id`` of every attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index(None, "endpoint_id", "created_at"),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 accounts = cast(Table, AccountRow.__table__)
 tokens = cast(Table, TokenRow.__table__)
 oauth_states = cast(Table, OAuthStateRow.__table__)
@@ -193,3 +233,5 @@ jobs = cast(Table, JobRow.__table__)
 api_keys = cast(Table, ApiKeyRow.__table__)
 portal_schemas = cast(Table, PortalSchemaRow.__table__)
 mcp_sessions = cast(Table, McpSessionRow.__table__)
+webhook_endpoints = cast(Table, WebhookEndpointRow.__table__)
+webhook_deliveries = cast(Table, WebhookDeliveryRow.__table__)

@@ -14,12 +14,13 @@ from collections.abc import Callable
 import dramatiq
 
 from broker.dispatch import (
+    ACTOR_DELIVER_WEBHOOK,
     ACTOR_EXECUTE,
     ACTOR_EXECUTE_BULK,
     ACTOR_PORTAL_SCHEMA,
     ACTOR_REFRESH,
 )
-from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH
+from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH, QUEUE_WEBHOOKS
 from core.logging import get_logger
 from worker.runtime import WorkerRuntime
 
@@ -33,6 +34,8 @@ PRIORITY_BULK = 100
 NO_CREDENTIALS_RECHECK_S = 60.0
 #: Portal schema fetches share the refresh queue, behind token refreshes.
 PRIORITY_PORTAL_SCHEMA = 5
+#: Webhook deliveries come after tool jobs: they are never what an agent is waiting for.
+PRIORITY_WEBHOOKS = 200
 
 
 def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]) -> None:
@@ -53,6 +56,9 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
 
     def refresh_portal_schema(account_id: str) -> None:
         runtime().portal_schemas.run(account_id)
+
+    def deliver_webhook(delivery_id: str) -> None:
+        runtime().deliverer.deliver(delivery_id)
 
     options: dict[str, object] = {}
     dramatiq.Actor(
@@ -85,5 +91,13 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
         actor_name=ACTOR_PORTAL_SCHEMA,
         queue_name=QUEUE_REFRESH,
         priority=PRIORITY_PORTAL_SCHEMA,
+        options=options,
+    )
+    dramatiq.Actor(
+        deliver_webhook,
+        broker=broker,
+        actor_name=ACTOR_DELIVER_WEBHOOK,
+        queue_name=QUEUE_WEBHOOKS,
+        priority=PRIORITY_WEBHOOKS,
         options=options,
     )

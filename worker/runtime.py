@@ -36,6 +36,8 @@ from worker.refresh.outcomes import RefreshOutcomes
 from worker.refresh.refresher import TokenRefresher
 from worker.refresh.tokens import Refresher, TokenProvider, inline_margin
 from worker.throttle import PortalThrottle
+from worker.webhooks.backoff import DeliveryBackoff
+from worker.webhooks.delivery import WebhookDeliverer
 
 log = get_logger(__name__)
 
@@ -105,6 +107,7 @@ class WorkerRuntime(ProcessParts):
             mint_reauth_link=self.mint_reauth_link,
             margin_s=margin_s,
             clock=self.clock,
+            events=self.events,
         )
         return TokenRefresher(
             vault=self.vault,
@@ -201,6 +204,23 @@ class WorkerRuntime(ProcessParts):
             notify_done=self.done_notifier.notify,
             metrics_client=self.redis,
             clock=self.clock,
+            events=self.events,
+        )
+
+    @cached_property
+    def deliverer(self) -> WebhookDeliverer:
+        settings = self.settings
+        return WebhookDeliverer(
+            store=self.webhooks,
+            schedule=self.webhook_schedule,
+            redis_client=self.redis,
+            backoff=DeliveryBackoff(
+                base_s=settings.webhook_retry_base_seconds,
+                max_s=settings.webhook_retry_max_seconds,
+                window_s=settings.webhook_retry_window_seconds,
+            ),
+            production=settings.is_production,
+            clock=self.clock,
         )
 
     def close(self) -> None:
@@ -209,6 +229,8 @@ class WorkerRuntime(ProcessParts):
             self.done_notifier.close()
         if "hubspot" in self.__dict__:
             self.hubspot.close()
+        if "deliverer" in self.__dict__:
+            self.deliverer.close()
         self.close_parts()
 
 

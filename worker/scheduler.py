@@ -30,6 +30,7 @@ from store.errors import StoreUnavailable
 from store.jobs import JobRecord
 from worker.refresh.schedule import AccountSweep, RefreshEnqueuer
 from worker.runtime import WorkerRuntime
+from worker.webhooks.schedule import WebhookSweep, WebhookTick
 
 log = get_logger(__name__)
 
@@ -49,12 +50,21 @@ class Scheduler:
         self.refresh_hook: Callable[[list[str]], None] | None = RefreshEnqueuer(
             accounts=runtime.accounts, dispatcher=runtime.dispatcher
         )
+        self.tick_hooks: list[Callable[[float], None]] = [
+            WebhookTick(schedule=runtime.webhook_schedule, dispatcher=runtime.dispatcher)
+        ]
         self.sweep_hooks: list[Callable[[], None]] = [
             AccountSweep(
                 accounts=runtime.accounts,
                 schedule=runtime.refresh_schedule,
                 margin_s=float(runtime.settings.token_refresh_margin_seconds),
-            )
+            ),
+            WebhookSweep(
+                store=runtime.webhooks,
+                schedule=runtime.webhook_schedule,
+                clock=runtime.clock,
+                interval_s=sweep_interval,
+            ),
         ]
 
     # -- the loop -------------------------------------------------------------------------
@@ -84,6 +94,8 @@ class Scheduler:
             accounts = self.rt.refresh_schedule.claim_due(now, limit=CLAIM_BATCH)
             if accounts:
                 self.refresh_hook(accounts)
+        for hook in self.tick_hooks:
+            hook(now)
 
     # -- the sweep ------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from producer.api import (
     routes_mcp,
     routes_oauth,
     routes_retry,
+    routes_webhooks,
 )
 from producer.api.auth import ApiKeyMiddleware
 from producer.api.errors import install_error_handlers
@@ -57,7 +58,15 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.services = services
     app.state.waiter = waiter
     install_error_handlers(app)
-    routers = (routes_accounts, routes_jobs, routes_retry, routes_mcp, routes_oauth, routes_health)
+    routers = (
+        routes_accounts,
+        routes_jobs,
+        routes_retry,
+        routes_webhooks,
+        routes_mcp,
+        routes_oauth,
+        routes_health,
+    )
     for module in routers:
         app.include_router(module.router)
     # An ASGI app, not an endpoint: it answers GET, POST and DELETE; McpTokenAuth guards all.

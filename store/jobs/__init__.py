@@ -94,6 +94,7 @@ class JobStore(JobReads, JobLeases):
             "run_at": new.run_at,
             "due_at": new.run_at if later else None,
             "deadline_at": max(now, new.run_at or now) + JOB_DEADLINE,
+            "metadata": new.metadata,
         }
         inserted = insert_returning_row(conn, jobs, values)
         if inserted is not None:

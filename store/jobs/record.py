@@ -49,6 +49,7 @@ class JobRecord:
     lease_expires_at: datetime | None
     #: How many times the job's worker died while running it (the sweep counts lapsed leases).
     lease_lapses: int = 0
+    metadata: dict[str, Any] | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> JobRecord:
@@ -69,6 +70,7 @@ class NewJob:
     lane: Lane = Lane.INTERACTIVE
     idempotency_key: str | None = None
     run_at: datetime | None = None
+    metadata: dict[str, Any] | None = None
     id: str = field(default_factory=lambda: new_id("job"))
 
 

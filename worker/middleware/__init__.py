@@ -7,7 +7,8 @@ Hooked like Dramatiq's own middleware (``before_process_message`` / ``after_proc
 * ``JobLease``: renews the lease of the job being processed, up to the attempt timeout;
 * ``JobDone``: announces a terminal outcome to long-polling waiters;
 * ``JobSummary``: the one ``job.finished`` line per job, with its duration;
-* ``JobMetrics``: the shared job metrics of ``/metrics`` (outcomes, durations, rate waits).
+* ``JobMetrics``: the shared job metrics of ``/metrics`` (outcomes, durations, rate waits);
+* ``JobEvents``: the job's webhook event (``job.succeeded`` / ``job.failed``).
 
 ``worker_middleware`` gives them in order. Dramatiq runs ``before_*`` hooks in list order and
 ``after_*`` hooks in reverse, so the log context is bound first and cleared last, and the summary
@@ -23,11 +24,13 @@ from collections.abc import Callable
 import redis
 from dramatiq import Middleware
 
+from broker.events import WebhookEvents
 from core.clock import Clock
 from worker.lease import LeaseKeeper
 from worker.middleware.context import JobContext
 from worker.middleware.done import JobDone
 from worker.middleware.ending import JobEnd, current_end, report_end, reset_end
+from worker.middleware.events import JobEvents
 from worker.middleware.lease import JobLease
 from worker.middleware.metrics import JobMetrics, JobSummary
 
@@ -35,6 +38,7 @@ __all__ = [
     "JobContext",
     "JobDone",
     "JobEnd",
+    "JobEvents",
     "JobLease",
     "JobMetrics",
     "JobSummary",
@@ -51,6 +55,7 @@ def worker_middleware(
     notify_done: Callable[[str], None],
     metrics_client: redis.Redis,
     clock: Clock,
+    events: WebhookEvents | None = None,
 ) -> list[Middleware]:
     """Our middleware, in the order they must be added to the broker."""
     return [
@@ -59,4 +64,5 @@ def worker_middleware(
         JobDone(notify=notify_done),
         JobSummary(),
         JobMetrics(client=metrics_client, clock=clock),
+        *([JobEvents(events=events)] if events is not None else []),
     ]

@@ -17,6 +17,7 @@ from typing import Literal
 import redis
 
 from broker.counters import REFRESH_COUNTER, Counters
+from broker.events import WebhookEvents
 from broker.notify import publish_job_done
 from broker.schedule import Schedule, refresh_due_at
 from core.clock import Clock
@@ -57,6 +58,7 @@ class RefreshOutcomes:
         mint_reauth_link: Callable[[str], str | None],
         margin_s: float,
         clock: Clock,
+        events: WebhookEvents | None = None,
     ) -> None:
         self.db = db
         self.vault = vault
@@ -69,6 +71,7 @@ class RefreshOutcomes:
         self.mint_reauth_link = mint_reauth_link
         self.margin_s = margin_s
         self.clock = clock
+        self.events = events
 
     def count(self, outcome: str, trigger: Trigger) -> None:
         self.counters.incr(REFRESH_COUNTER, {"outcome": outcome, "trigger": trigger})
@@ -89,8 +92,9 @@ class RefreshOutcomes:
                 refresh=grant.refresh_token.get_secret_value(),
                 expires_at=expires_at,
             )
+            previous = None
             if swapped:
-                self.accounts.record_refresh(
+                previous = self.accounts.record_refresh(
                     conn,
                     account_id=account_id,
                     token_expires_at=expires_at,
@@ -109,6 +113,8 @@ class RefreshOutcomes:
         )
         self._quietly(lambda: self.schedule.add(account_id, due))
         self._quietly(lambda: self.backoff.clear(account_id))
+        if previous is AccountStatus.EXPIRED and self.events is not None:
+            self.events.status_changed(account_id, AccountStatus.EXPIRED)
         self.count("ok", trigger)
         log.info(
             "token.refreshed",
@@ -135,6 +141,7 @@ class RefreshOutcomes:
         waiters told); False when a newer authorization made the rejection moot."""
         account_id = old.account_id
         reason = _revoked_reason(exc, answer_lost=self._answer_lost(account_id))
+        before = self.accounts.get_by_id(account_id) if self.events is not None else None
         with self.db.write() as conn:
             changed = self.accounts.revoke_if_current(
                 conn, account_id=account_id, token_version=old.version, reason=reason
@@ -145,6 +152,9 @@ class RefreshOutcomes:
         self._quietly(lambda: self.schedule.remove(account_id))
         self._quietly(lambda: self.backoff.clear(account_id))
         failed = self._fail_ready_jobs(account_id)
+        if self.events is not None:
+            self.events.status_changed(account_id, before.status if before else None)
+            self.events.jobs_finished(failed)
         self.count("revoked", trigger)
         log.warning(
             "token.revoked",
@@ -196,8 +206,13 @@ class RefreshOutcomes:
             retry_after=getattr(exc, "retry_after", None),
         )
         self.schedule.add(account_id, now.timestamp() + failure.delay_s)
+        expired = False
         if now >= old.expires_at:
-            self._mark_expired(account_id, exc)
+            expired = self._mark_expired(account_id, exc)
+        if self.events is not None:
+            self.events.refresh_failed(account_id)
+            if expired:
+                self.events.status_changed(account_id, AccountStatus.ACTIVE)
         self.count("failed", trigger)
         log.warning(
             "token.refresh_failed",
@@ -232,9 +247,10 @@ class RefreshOutcomes:
             trigger=trigger,
         )
 
-    def _mark_expired(self, account_id: str, exc: HubSpotError) -> None:
+    def _mark_expired(self, account_id: str, exc: HubSpotError) -> bool:
+        """ACTIVE -> EXPIRED; True when this call changed it (the caller emits the event)."""
         with self.db.write() as conn:
-            self.accounts.set_status(
+            return self.accounts.set_status(
                 conn,
                 account_id=account_id,
                 status=AccountStatus.EXPIRED,
