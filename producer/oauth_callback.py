@@ -31,9 +31,9 @@ from secrets import token_urlsafe
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from core.errors import HubSpotActionsError
+from core.errors import HubSpotActionsError, MissingScopes
 from core.logging import get_logger
-from hubspot_client.errors import AuthCodeRejected, HubSpotError, OAuthUnavailable
+from hubspot_client.errors import AuthCodeRejected, HubSpotError
 from hubspot_client.oauth import TokenGrant
 from producer.portal import request_portal_schema
 from schemas.connection import SCOPE_MATCH_RULE
@@ -79,23 +79,30 @@ class StateReplayed(CallbackError):
     http_status = 409
 
 
-class CodeRejected(CallbackError):
-    code = "oauth_code_rejected"
+#: What the callback page answers, by error code, where it differs from the error's own status
+#: (the page is the end of a browser flow: a refused grant is 403, HubSpot failing us is 502),
+#: and what to do next. HubSpot's errors are translated once, in ``hubspot_client``; this only
+#: words them for the person looking at the page.
+CALLBACK_ANSWERS: dict[str, tuple[int | None, str]] = {
+    "missing_scopes": (403, ""),
+    "oauth_code_rejected": (
+        None,
+        "Open the authorization link again (it stays usable until it expires).",
+    ),
+    "hubspot_unavailable": (502, "HubSpot could not be reached to finish; try the link again."),
+    "oauth_error": (
+        502,
+        "HubSpot refused the token request: check HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and "
+        "HUBSPOT_REDIRECT_URI.",
+    ),
+}
 
 
-class GrantMissingScopes(CallbackError):
-    code = "missing_scopes"
-    http_status = 403
-
-
-class ExchangeRefused(CallbackError):
-    code = "oauth_error"
-    http_status = 502
-
-
-class ExchangeFailed(CallbackError):
-    code = "hubspot_unavailable"
-    http_status = 502
+def callback_answer(exc: HubSpotActionsError) -> tuple[int, str]:
+    """The callback page's status and message for ``exc``."""
+    status, hint = CALLBACK_ANSWERS.get(exc.code, (None, ""))
+    message = f"{exc.message} {hint}".strip() if hint else exc.message
+    return status or exc.http_status, message
 
 
 _STATE_ERRORS: dict[str, type[CallbackError]] = {
@@ -133,13 +140,13 @@ def complete_authorization(
     if error:
         raise _refusal(opened.account_id, error, error_description)
     if not code:
-        raise CodeRejected("the callback has no authorization code; the link is still usable")
+        raise AuthCodeRejected("the callback has no authorization code; the link is still usable")
     grant = _exchange(ctx, code, opened.code_verifier)
     missing = ctx.connection.missing_scopes(grant.scopes)
     if missing:
         log.warning("oauth.grant_missing_scopes", account_id=opened.account_id, missing=missing)
         _discard(ctx, opened.account_id, grant)
-        raise GrantMissingScopes(
+        raise MissingScopes(
             f"HubSpot granted fewer scopes than required (missing: {', '.join(missing)}). "
             + SCOPE_MATCH_RULE,
             missing_scopes=missing,
@@ -236,22 +243,12 @@ def _refusal(account_id: str, error: str, description: str | None) -> CallbackEr
 
 
 def _exchange(ctx: ProducerContext, code: str, code_verifier: str | None) -> TokenGrant:
-    try:
-        return ctx.oauth.exchange_code(
-            code=code, redirect_uri=ctx.connection.redirect_uri, code_verifier=code_verifier
-        )
-    except AuthCodeRejected as exc:
-        raise CodeRejected(
-            f"HubSpot rejected the authorization code ({exc.message}); "
-            "open the authorization link again (it stays usable until it expires)"
-        ) from exc
-    except OAuthUnavailable as exc:
-        raise ExchangeFailed(f"could not reach HubSpot to finish: {exc.message}") from exc
-    except HubSpotError as exc:
-        raise ExchangeRefused(
-            f"HubSpot refused the token request ({exc.message}); check HUBSPOT_CLIENT_ID, "
-            "HUBSPOT_CLIENT_SECRET and HUBSPOT_REDIRECT_URI"
-        ) from exc
+    """The code for tokens. HubSpot's refusals come out as ``hubspot_client``'s typed errors,
+    translated once there (``AuthCodeRejected``, ``OAuthUnavailable``, ``OAuthRequestError``);
+    the callback route adds what the user or operator should do about each."""
+    return ctx.oauth.exchange_code(
+        code=code, redirect_uri=ctx.connection.redirect_uri, code_verifier=code_verifier
+    )
 
 
 def _discard(ctx: ProducerContext, account_id: str, grant: TokenGrant) -> None:

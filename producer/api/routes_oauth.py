@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.errors import HubSpotActionsError
 from producer.api.deps import ServicesDep
-from producer.oauth_callback import CallbackResult, complete_authorization
+from producer.oauth_callback import CallbackResult, callback_answer, complete_authorization
 
 router = APIRouter(tags=["oauth"])
 
@@ -42,9 +42,12 @@ async def oauth_callback(request: Request, services: ServicesDep) -> Response:
             error_description=params.get("error_description"),
         )
     except HubSpotActionsError as exc:
+        status, message = callback_answer(exc)
         if wants_json:
-            return JSONResponse({"error": exc.to_dict()}, status_code=exc.http_status)
-        return HTMLResponse(_page("Connection failed", exc.message, exc.code), exc.http_status)
+            return JSONResponse(
+                {"error": {**exc.to_dict(), "message": message}}, status_code=status
+            )
+        return HTMLResponse(_page("Connection failed", message, exc.code), status)
     if result.verify_redirect:  # the operator's page confirms who the user is, JSON or not
         return RedirectResponse(result.verify_redirect, status_code=303)
     view = services.accounts.view(result.account)

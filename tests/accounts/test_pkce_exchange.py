@@ -17,19 +17,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
+import fakeredis
 import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
 from core.settings import Settings
+from hubspot_client.errors import AuthCodeRejected
 from hubspot_client.oauth import OAuthClient
 from producer.accounts import AccountService
 from producer.context import ProducerContext
 from producer.oauth_callback import (
     AccessDenied,
     CallbackResult,
-    CodeRejected,
     StateReplayed,
     complete_authorization,
 )
@@ -109,6 +110,13 @@ class NoSchedule:
         self.added.pop(member, None)
 
 
+class NoDispatch:
+    """The portal-schema fetch a completed callback queues: not what these tests look at."""
+
+    def enqueue_portal_schema(self, account_id: str) -> bool:
+        return False
+
+
 @pytest.fixture
 def hubspot() -> FakeHubSpot:
     return FakeHubSpot()
@@ -124,6 +132,7 @@ def services(tmp_path: Path, hubspot: FakeHubSpot) -> Iterator[AccountService]:
         token_encryption_keys=SecretStr(generate_key_spec()),
     )
     ctx = ProducerContext(settings=settings)
+    ctx.__dict__["redis"] = fakeredis.FakeRedis()  # webhook events read their version key
     upgrade(ctx.db)
     ctx.__dict__["oauth"] = OAuthClient(
         api_base=API_BASE,
@@ -134,6 +143,7 @@ def services(tmp_path: Path, hubspot: FakeHubSpot) -> Iterator[AccountService]:
         transport=httpx.MockTransport(hubspot),
     )
     ctx.__dict__["refresh_schedule"] = NoSchedule()
+    ctx.__dict__["dispatcher"] = NoDispatch()
     yield AccountService(ctx)
     ctx.close()
 
@@ -200,7 +210,7 @@ def test_another_users_code_cannot_complete_this_users_link(
     still completes with his own consent (issue 10, defect 5)."""
     alice_link, bob_link = _link(services, "alice"), _link(services, "bob")
     alice_code, _ = hubspot.consent(alice_link)
-    with pytest.raises(CodeRejected):
+    with pytest.raises(AuthCodeRejected):
         _callback(services, state=_state(bob_link), code=alice_code)
     sent = hubspot.forms[-1]["code_verifier"]
     assert s256(sent) == dict(parse_qsl(urlsplit(bob_link).query))["code_challenge"]
@@ -221,7 +231,7 @@ def test_a_callback_without_tokens_leaves_the_link_usable(
     link = _link(services, "carol")
     with pytest.raises(AccessDenied):
         _callback(services, state=_state(link), error="access_denied")
-    with pytest.raises(CodeRejected):
+    with pytest.raises(AuthCodeRejected):
         _callback(services, state=_state(link))
     assert hubspot.forms == []
     code, _ = hubspot.consent(link)
