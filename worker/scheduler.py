@@ -4,9 +4,13 @@ Every tick (a few times a second) it claims due entries atomically (several sche
 side by side) and enqueues them: jobs whose ``run_at``, backoff or rate-limit wait is over go back
 to ``queued``, accounts whose token is due for a refresh get a refresh message.
 
-Every ``SWEEP_INTERVAL_SECONDS`` it rebuilds Redis from SQL, the source of truth: jobs whose lease
-lapsed (a killed worker) are re-queued, ``queued`` jobs whose message is gone (Redis was down at
-submit, or flushed) are enqueued again, ``scheduled``/``retrying`` jobs missing from the job
+Every ``SWEEP_INTERVAL_SECONDS`` it first returns the messages dead workers had prefetched to their
+queues (Dramatiq's maintenance, run on demand with a heartbeat timeout of one job lease: a worker
+whose consumers, heartbeating every second, have been silent that long is dead, and so are its
+leases; left to Dramatiq these messages wait for its random maintenance, minutes under light
+traffic and forever with none). Then it rebuilds Redis from SQL, the source of truth: jobs whose
+lease lapsed (a killed worker) are re-queued, ``queued`` jobs whose message is gone (Redis was
+down at submit, or flushed) are enqueued again, ``scheduled``/``retrying`` jobs missing from the job
 schedule are put back, ACTIVE and EXPIRED accounts missing from the refresh schedule are put back
 (``worker.refresh.schedule``), and finished jobs past retention are deleted. A Redis lock makes
 one scheduler do each sweep.
@@ -91,6 +95,9 @@ class Scheduler:
         if not self.rt.redis.set(SWEEP_LOCK_KEY, self.rt.owner, nx=True, px=lock_ms):
             return
         started = time.perf_counter()
+        self.rt.dispatcher.requeue_dead_workers(
+            heartbeat_timeout_ms=int(self.rt.settings.job_lease_seconds * 1000)
+        )
         lapsed = self.rt.jobs.requeue_lapsed()
         self._enqueue(lapsed)
         lost = self._enqueue_lost_messages()
