@@ -43,7 +43,17 @@ class PrivateCluster:
 
     def start(self) -> PrivateCluster:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-w", "-l", str(self.dir / "log"))
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(self.dir / "log"),
+            "start",
+        )
         return self
 
     def stop(self) -> None:

@@ -58,11 +58,19 @@ def wait_terminal(
     api: httpx.Client, ids: list[str], *, timeout: float, interval: float = 0.5
 ) -> tuple[dict[str, dict[str, Any]], float]:
     """Poll until every job is terminal or ``timeout`` passes: the last views and the seconds
-    it took (``timeout`` or more when some never ended)."""
+    it took (``timeout`` or more when some never ended). A failed read (the web process's
+    database restarting) is retried at the next poll."""
     started = time.monotonic()
+    views: dict[str, dict[str, Any]] = {}
     while True:
-        views = read_jobs(api, ids)
+        try:
+            views = read_jobs(api, ids)
+        except httpx.HTTPError:
+            views = {}
         elapsed = time.monotonic() - started
+        if not views and elapsed < timeout:
+            time.sleep(interval)
+            continue
         if all(v["status"] in TERMINAL for v in views.values()) or elapsed >= timeout:
             return views, elapsed
         time.sleep(interval)
