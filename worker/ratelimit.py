@@ -31,11 +31,12 @@ counted at its *slot* (as it once was) reaches HubSpot seconds after the calls b
 were planned, so HubSpot's window holds both: that is where the 429s within our budget came from
 (about 10% of calls during worker kills). So every call is counted when it is let through, in a
 second set of the calls really made (``:made``), and a due reservation is spent only if that set
-has room in the last window (the budget plus ``LATE_SLACK_FRACTION`` of it, so that ordinary
-jitter costs no second wait); otherwise the reservation moves to the moment the oldest call ages
-out (a second, short wait, only for late jobs). Our own count of calls made therefore stays within
-105% of the budget in any rolling window, whatever the lateness; the rest of the headroom is left
-for the delay between our count and HubSpot's (network, a refresh, a busy machine).
+has room in the last window (for a slot taken less than a tenth of a window late, the budget plus
+``LATE_SLACK_FRACTION`` of it, so that ordinary jitter costs no second wait; later, the budget);
+otherwise the reservation moves to the moment the oldest call ages out (a second, short wait,
+only for late jobs). Our own count of calls made therefore stays within 105% of the budget in any
+rolling window, whatever the lateness; the rest of the headroom is left for the delay between our
+count and HubSpot's (network, a refresh, a busy machine).
 
 A Redis flush loses the windows: for one window our budget does not know the calls made just
 before, so at most one window's worth of calls can meet HubSpot's limit.
@@ -62,10 +63,11 @@ BURST_WINDOW_MS = 10_000
 SEARCH_WINDOW_MS = 1_000
 #: A reservation that comes due this early (clock skew between machines) is honoured anyway.
 EARLY_TOLERANCE_MS = 50
-#: A due reservation is spent while the calls made in the last window are fewer than the limit
-#: plus this fraction of it: ordinary jitter (a slot taken 100 ms late while the next one is on
-#: time) must not cost a second wait; real lateness (kills, re-runs) is capped here, within the
-#: headroom under HubSpot's limit.
+#: A due reservation taken less than a tenth of the window late is spent while the calls made in
+#: the last window are fewer than the limit plus this fraction of it: ordinary jitter (a slot
+#: taken 100 ms late while the next one is on time) must not cost a second wait. Later than that
+#: (kills, re-runs, a paused scheduler) the limit itself applies, leaving HubSpot's headroom to
+#: the delay between our count and HubSpot's.
 LATE_SLACK_FRACTION = 0.05
 
 # KEYS[1] the timeline (calls made and reservations), KEYS[2] the calls made only.
@@ -96,7 +98,10 @@ if at then
         return at - now
     end
     local made = redis.call('ZCARD', KEYS[2])
-    local cap = limit + tonumber(ARGV[6])
+    local cap = limit
+    if now - at <= window / 10 then
+        cap = limit + tonumber(ARGV[6])
+    end
     if made < cap then
         redis.call('ZREM', KEYS[1], booked)
         return call_now()
