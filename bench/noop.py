@@ -2,11 +2,11 @@
 
     .venv/bin/python -m bench.noop [--jobs 4000] [--processes 2] [--threads 8]
 
-Same broker (``broker.redis_broker.build_broker``: wake-ups, caller-chosen message ids), same worker
-settings (processes x threads, worker timeout) and same batched enqueue as the pipeline, on a
-private Redis; the actor returns at once. ``bench.pipeline``'s 0 ms throughput divided by this is
-the share of the queue's own ceiling the pipeline reaches with a real job (claim, account, token,
-HubSpot call, finish) on every message.
+Same broker (``broker.redis_broker.build_broker``: wake-ups, a fresh message id per enqueue),
+same worker settings (processes x threads, worker timeout) and same batched enqueue as the
+pipeline, on a private Redis; the actor returns at once. ``bench.pipeline``'s 0 ms throughput
+divided by this is the share of the queue's own ceiling the pipeline reaches with a real job
+(claim, account, token, HubSpot call, finish) on every message.
 """
 
 from __future__ import annotations

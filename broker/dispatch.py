@@ -1,10 +1,14 @@
 """Putting work on the queues: job and refresh messages carry ids only, never tokens.
 
-A job's Redis message id is ``{job_id}.{generation}`` where the generation is the number of
-entries in the job's history (every attempt, every wait, every re-queue after a lapsed lease adds
-one): each (re-)queueing gets a fresh id (an old message's late ack cannot delete a new one), and
-the sweep can recompute the id from the row to check whether the message of a ``queued`` job
-still exists.
+Every enqueue gets a fresh Redis message id (``Broker.enqueue``): a reused id lets one copy's ack
+delete the other copy's payload. A job may therefore have several messages over its life (a
+re-queue after a lapsed lease, a wait, a sweep that found its message lost), and the worker's
+atomic claim makes the extra ones no-ops.
+
+So that the sweep can still tell whether a ``queued`` job has a live message, each job enqueue
+also records ``ha:jobmsg:{job_id}`` -> the message's id, in the same round trip. A job whose
+index entry is gone (expired, flushed) counts as having no message: the sweep enqueues it again,
+which at worst makes one harmless duplicate.
 """
 
 from __future__ import annotations
@@ -12,19 +16,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from uuid import uuid4
 
 import redis
 from dramatiq import Message
 
 from broker.redis_broker import (
+    ALL_QUEUES,
     QUEUE_BULK,
     QUEUE_INTERACTIVE,
     QUEUE_REFRESH,
     QUEUE_WEBHOOKS,
     Broker,
 )
-from broker.wakeup import publish_wakeup
+from broker.wakeup import WAKEUP_CHANNEL, publish_wakeup
 from core.logging import get_logger
 from schemas.jobs import Lane
 from store.jobs import JobRecord
@@ -44,6 +48,11 @@ PORTAL_SCHEMA_PENDING_KEY = "ha:portal-schema:pending:"
 PORTAL_SCHEMA_PENDING_S = 60
 ACTOR_DELIVER_WEBHOOK = "deliver_webhook"
 
+#: Key prefix of the job -> latest message id index.
+JOB_MESSAGE_PREFIX = "ha:jobmsg:"
+#: How long an index entry is kept: past it, a still-queued job is re-enqueued once by the sweep.
+JOB_MESSAGE_TTL_S = 86_400
+
 _LANE_ROUTES = {
     Lane.INTERACTIVE: (QUEUE_INTERACTIVE, ACTOR_EXECUTE),
     Lane.BULK: (QUEUE_BULK, ACTOR_EXECUTE_BULK),
@@ -52,27 +61,23 @@ _LANE_ROUTES = {
 
 @dataclass(frozen=True)
 class JobRef:
-    """What it takes to (re-)enqueue a job: its id, lane and generation."""
+    """What it takes to (re-)enqueue a job: its id and lane."""
 
     id: str
     lane: Lane
-    generation: int
 
     @property
     def queue(self) -> str:
         return _LANE_ROUTES[self.lane][0]
 
-    @property
-    def message_id(self) -> str:
-        return f"{self.id}.{self.generation}"
-
 
 def job_ref(job: JobRecord) -> JobRef:
-    """The ref of a job row as it is now (the generation counts its history entries).
+    """The ref of a job row."""
+    return JobRef(id=job.id, lane=job.lane)
 
-    Not ``attempts + rate_waits``: a wait for our own rate budget uses neither, yet re-queues.
-    """
-    return JobRef(id=job.id, lane=job.lane, generation=len(job.history))
+
+def job_message_key(job_id: str) -> str:
+    return f"{JOB_MESSAGE_PREFIX}{job_id}"
 
 
 class Dispatcher:
@@ -87,25 +92,27 @@ class Dispatcher:
         return client
 
     def enqueue_jobs(self, refs: Iterable[JobRef]) -> None:
-        """Enqueue each job; raises ``redis.RedisError`` if Redis is unreachable."""
+        """Enqueue each job, index its message and wake consumers, in one round trip; raises
+        ``redis.RedisError`` if Redis is unreachable."""
         messages: list[Message[Any]] = []
         for ref in refs:
             queue, actor = _LANE_ROUTES[ref.lane]
             messages.append(
-                Message(
-                    queue_name=queue,
-                    actor_name=actor,
-                    args=(ref.id,),
-                    kwargs={},
-                    options={"redis_message_id": ref.message_id},
-                )
+                Message(queue_name=queue, actor_name=actor, args=(ref.id,), kwargs={}, options={})
             )
-        if len(messages) == 1:
-            self.broker.enqueue(messages[0])
-        elif messages:
-            self.broker.enqueue_many(messages)
-        if messages:
-            publish_wakeup(self.redis, {m.queue_name for m in messages})
+        if not messages:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        enqueued = self.broker.enqueue_many(messages, pipe=pipe)
+        for message in enqueued:
+            pipe.set(
+                job_message_key(message.args[0]),
+                message.options["redis_message_id"],
+                ex=JOB_MESSAGE_TTL_S,
+            )
+        for queue in {m.queue_name for m in messages}:
+            pipe.publish(WAKEUP_CHANNEL, queue)
+        pipe.execute()
 
     def enqueue_refresh(self, account_id: str, version: int | None) -> None:
         """A refresh of ``account_id`` replacing token ``version`` (None: whatever is there)."""
@@ -115,7 +122,7 @@ class Dispatcher:
                 actor_name=ACTOR_REFRESH,
                 args=(account_id, version),
                 kwargs={},
-                options={"redis_message_id": f"refresh.{account_id}.{version}"},
+                options={},
             )
         )
         publish_wakeup(self.redis, {QUEUE_REFRESH})
@@ -146,7 +153,7 @@ class Dispatcher:
                 actor_name=ACTOR_DELIVER_WEBHOOK,
                 args=(delivery_id,),
                 kwargs={},
-                options={"redis_message_id": f"webhook.{delivery_id}.{uuid4().hex[:8]}"},
+                options={},  # the broker gives every enqueue a fresh message id
             )
             for delivery_id in delivery_ids
         ]
@@ -158,12 +165,24 @@ class Dispatcher:
             publish_wakeup(self.redis, {QUEUE_WEBHOOKS})
 
     def missing_messages(self, refs: list[JobRef]) -> list[JobRef]:
-        """The refs whose message is neither waiting nor in flight (lost, e.g. by a flush)."""
+        """The refs whose latest message is neither waiting nor in flight (lost, e.g. by a
+        flush), or unknown (no index entry)."""
+        if not refs:
+            return []
+        message_ids = self.redis.mget([job_message_key(r.id) for r in refs])
         missing: list[JobRef] = []
-        by_queue: dict[str, list[JobRef]] = {}
-        for ref in refs:
-            by_queue.setdefault(ref.queue, []).append(ref)
+        by_queue: dict[str, list[tuple[JobRef, str]]] = {}
+        for ref, raw in zip(refs, message_ids, strict=True):
+            if raw is None:
+                missing.append(ref)
+            else:
+                message_id = raw.decode() if isinstance(raw, bytes) else str(raw)
+                by_queue.setdefault(ref.queue, []).append((ref, message_id))
         for queue, group in by_queue.items():
-            present = self.broker.messages_present(queue, [r.message_id for r in group])
-            missing.extend(r for r, ok in zip(group, present, strict=True) if not ok)
+            present = self.broker.messages_present(queue, [m for _, m in group])
+            missing.extend(r for (r, _), ok in zip(group, present, strict=True) if not ok)
         return missing
+
+    def requeue_dead_workers(self, *, heartbeat_timeout_ms: int) -> None:
+        """Return the messages dead workers had fetched but not acked to their queues."""
+        self.broker.requeue_dead_workers(ALL_QUEUES, heartbeat_timeout_ms=heartbeat_timeout_ms)

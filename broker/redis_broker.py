@@ -11,13 +11,26 @@ Two departures from Dramatiq's stock Redis broker, both for latency:
   message late. Producers publish the queue name on a wake-up channel after enqueueing; each worker
   process listens on it and its consumers wait on an event instead of sleeping. Polling stays as
   the fallback (every ``worker_timeout``), so a lost wake-up costs at most that.
-* **Caller-chosen Redis message ids.** A job's message id is derived from the job (id and
-  generation), so the scheduler's sweep can tell whether a ``queued`` job still has a message in
-  Redis (``HEXISTS`` on the queue's message hash) and re-enqueue only the ones that were lost.
+* **A fresh Redis message id on every enqueue**, whatever the caller passes. Dramatiq's ack
+  deletes the payload stored under the message's id, so two live messages sharing an id lose one:
+  the first copy's ack deletes the second's payload, which is then fetched empty and skipped.
+  Deduplication belongs to the job claim (atomic in SQL), never to the broker. The dispatcher
+  keeps its own job -> message id index so the sweep can still find lost messages.
+
+And two additions for dead workers, which Dramatiq only heals by chance (its maintenance runs on
+about one command in a thousand, with a 60 s heartbeat timeout):
+
+* ``requeue_dead_workers`` runs the maintenance of Dramatiq's own dispatch script on demand, with a
+  caller-chosen heartbeat timeout: the scheduler's sweep calls it, so the messages a SIGKILLed
+  worker had prefetched go back on their queues within one sweep of its death being noticed.
+* Our consumers heartbeat at least every worker timeout, even when their prefetch is full and they
+  fetch nothing (the stock consumer only heartbeats when it talks to Redis), so a short heartbeat
+  timeout never mistakes a busy worker for a dead one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import uuid4
 
@@ -27,7 +40,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
 
 from broker.stock_middleware import DEFAULT_ATTEMPT_TIMEOUT_S, stock_middleware
-from broker.wakeup import WakeableConsumer, WakeupHub
+from broker.wakeup import WAKEUP_CLIENT_NAME, PollingConsumer, WakeableConsumer, WakeupHub
 
 #: Queues: tool jobs by lane, and token refreshes on their own so they never wait behind tools.
 QUEUE_INTERACTIVE = "interactive"
@@ -39,6 +52,8 @@ ALL_QUEUES = (QUEUE_REFRESH, QUEUE_INTERACTIVE, QUEUE_BULK, QUEUE_WEBHOOKS)
 
 #: Redis key prefix of Dramatiq's own structures.
 DRAMATIQ_NAMESPACE = "dramatiq"
+#: A command the dispatch script does not know: it runs only the heartbeat and the maintenance.
+MAINTENANCE_COMMAND = "maintenance"
 #: A worker silent for this long is considered dead and its unacked messages are requeued.
 HEARTBEAT_TIMEOUT_MS = 60_000
 #: Dead-lettered messages are kept this long for inspection.
@@ -63,7 +78,7 @@ def redis_client(url: str, **overrides: Any) -> redis.Redis:
 
 
 class Broker(RedisBroker):
-    """Dramatiq's Redis broker with wake-ups and caller-chosen message ids."""
+    """Dramatiq's Redis broker with wake-ups, unique message ids and on-demand maintenance."""
 
     def __init__(
         self,
@@ -83,45 +98,78 @@ class Broker(RedisBroker):
 
     @property
     def consumer_class(self) -> type:
-        return WakeableConsumer if self.wakeups is not None else super().consumer_class
+        return WakeableConsumer if self.wakeups is not None else PollingConsumer
 
     def enqueue(self, message: Message[Any], *, delay: int | None = None) -> Message[Any]:
-        """Enqueue now. Delays are refused: waiting goes through our schedule (DESIGN.md s7)."""
+        """Enqueue now, under a fresh message id; the message as enqueued (with its id).
+
+        Delays are refused: waiting goes through our schedule (DESIGN.md s7).
+        """
         if delay is not None:
             raise ValueError("delayed messages are not used; put the job on the schedule instead")
-        if "redis_message_id" not in message.options:
-            message = message.copy(options={"redis_message_id": str(uuid4())})
+        message = with_fresh_id(message)
         self.emit_before("enqueue", message, None)
         self.do_enqueue(message.queue_name, message.options["redis_message_id"], message.encode())
         self.emit_after("enqueue", message, None)
         return message
 
-    def enqueue_many(self, messages: list[Message[Any]]) -> None:
+    def enqueue_many(
+        self, messages: list[Message[Any]], *, pipe: redis.client.Pipeline | None = None
+    ) -> list[Message[Any]]:
         """Enqueue several messages in one round trip (a pipeline of Dramatiq's own script).
 
-        The script's arguments mirror ``RedisBroker._dispatch`` (Dramatiq 2.x, pinned): batch
-        submissions would otherwise pay one round trip per job.
+        The script's arguments mirror ``RedisBroker._dispatch`` (Dramatiq 2.2.1, pinned, checked
+        by ``tests/contract``): batch submissions would otherwise pay one round trip per job.
+        With ``pipe`` the commands are added to the caller's pipeline, which the caller executes
+        (and then should emit nothing more: ``after_enqueue`` has been emitted already).
         """
         script = self.scripts["dispatch"]
-        pipe = self.client.pipeline(transaction=False)
-        for message in messages:
+        own = pipe is None
+        pipeline = self.client.pipeline(transaction=False) if pipe is None else pipe
+        enqueued = [with_fresh_id(m) for m in messages]
+        for message in enqueued:
             self.emit_before("enqueue", message, None)
             args = [
-                "enqueue",
-                current_millis(),
-                message.queue_name,
-                self.broker_id,
-                self.heartbeat_timeout,
-                self.dead_message_ttl,
-                self._should_do_maintenance("enqueue"),
-                self._max_unpack_size(),
+                *self._script_prefix("enqueue", message.queue_name),
                 message.options["redis_message_id"],
                 message.encode(),
             ]
+            script(keys=[self.namespace], args=args, client=pipeline)
+        if own:
+            pipeline.execute()
+        for message in enqueued:
+            self.emit_after("enqueue", message, None)
+        return enqueued
+
+    def requeue_dead_workers(
+        self, queue_names: Iterable[str], *, heartbeat_timeout_ms: int
+    ) -> None:
+        """Put the unacked messages of workers silent for ``heartbeat_timeout_ms`` back on their
+        queues: Dramatiq's maintenance, run now rather than by chance."""
+        script = self.scripts["dispatch"]
+        pipe = self.client.pipeline(transaction=False)
+        for queue_name in queue_names:
+            args = self._script_prefix(MAINTENANCE_COMMAND, queue_name)
+            args[4], args[6] = heartbeat_timeout_ms, 1
             script(keys=[self.namespace], args=args, client=pipe)
         pipe.execute()
-        for message in messages:
-            self.emit_after("enqueue", message, None)
+
+    def heartbeat(self) -> None:
+        """Tell other processes this broker's worker is alive (what every dispatch does)."""
+        self.client.zadd(f"{self.namespace}:__heartbeats__", {self.broker_id: current_millis()})
+
+    def _script_prefix(self, command: str, queue_name: str) -> list[Any]:
+        """The first eight arguments of the dispatch script, as ``RedisBroker._dispatch``."""
+        return [
+            command,
+            current_millis(),
+            queue_name,
+            self.broker_id,
+            self.heartbeat_timeout,
+            self.dead_message_ttl,
+            self._should_do_maintenance(command),
+            self._max_unpack_size(),
+        ]
 
     def messages_present(self, queue_name: str, redis_message_ids: list[str]) -> list[bool]:
         key = f"{self.namespace}:{queue_name}.msgs"
@@ -129,6 +177,11 @@ class Broker(RedisBroker):
         for message_id in redis_message_ids:
             pipe.hexists(key, message_id)
         return [bool(v) for v in pipe.execute()]
+
+
+def with_fresh_id(message: Message[Any]) -> Message[Any]:
+    """``message`` under a new Redis message id (ids are never reused, see the module doc)."""
+    return message.copy(options={"redis_message_id": uuid4().hex})
 
 
 def build_broker(
@@ -144,7 +197,11 @@ def build_broker(
     (``TimeLimit`` at ``attempt_timeout_s``, ``Retries`` without retries).
     """
     client = redis_client(redis_url)
-    hub = WakeupHub(client_factory=lambda: redis_client(redis_url)) if wakeups else None
+    hub = (
+        WakeupHub(client_factory=lambda: redis_client(redis_url, client_name=WAKEUP_CLIENT_NAME))
+        if wakeups
+        else None
+    )
     if middleware is None:
         middleware = stock_middleware(attempt_timeout_s=attempt_timeout_s)
     return Broker(client=client, wakeups=hub, middleware=middleware)

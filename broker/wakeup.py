@@ -5,6 +5,12 @@ Producers call ``publish_wakeup`` after enqueueing; every worker process runs on
 nothing to do waits on that event (bounded by the worker timeout, the fallback poll) rather than
 sleeping a fixed backoff. A consumer that stopped fetching because its prefetch is full waits on
 the same event, which acks set, so a busy consumer refills as soon as a slot frees up.
+
+The listener must outlive anything the channel or the connection throws at it: a payload that
+is not a queue name (not even UTF-8) is ignored, and after a lost connection it reconnects with a
+backoff that starts again from ``RECONNECT_BACKOFF_MIN_S`` once a connection has succeeded (a
+listener that lost its thread or kept a grown backoff would quietly turn every pickup into a
+poll).
 """
 
 from __future__ import annotations
@@ -26,6 +32,11 @@ log = get_logger(__name__)
 
 #: The pub/sub channel carrying queue names.
 WAKEUP_CHANNEL = "ha:wake"
+#: The Redis client name of every listener connection (``CLIENT LIST`` shows who listens).
+WAKEUP_CLIENT_NAME = "ha-wakeup-listener"
+#: The listener's reconnect backoff: doubled after each failed try, reset by a successful one.
+RECONNECT_BACKOFF_MIN_S = 0.1
+RECONNECT_BACKOFF_MAX_S = 5.0
 
 
 def publish_wakeup(client: redis.Redis, queues: set[str] | list[str]) -> None:
@@ -48,6 +59,9 @@ class WakeupHub:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._backoff = RECONNECT_BACKOFF_MIN_S
+        #: How many times the listener has (re)subscribed; tests and logs read it.
+        self.connections = 0
 
     def event_for(self, queue_name: str) -> threading.Event:
         with self._lock:
@@ -67,40 +81,75 @@ class WakeupHub:
             event.set()
 
     def _listen(self) -> None:
-        backoff = 0.1
         while not self._stopping.is_set():
             try:
                 self._listen_once()
-                backoff = 0.1
-            except (redis.RedisError, OSError) as exc:
+            except Exception as exc:
+                # Whatever happened, the thread lives on: without it every pickup is a poll.
                 log.warning("wakeup.listener_disconnected", error=type(exc).__name__)
                 # Consumers fall back to polling; make them look now rather than later.
                 self._wake_all()
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                self._stopping.wait(self._backoff)
+                self._backoff = min(self._backoff * 2, RECONNECT_BACKOFF_MAX_S)
 
     def _listen_once(self) -> None:
         client = self._client_factory()
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:
             pubsub.subscribe(WAKEUP_CHANNEL)
+            self.connections += 1
+            self._backoff = RECONNECT_BACKOFF_MIN_S
             # A message may have been published while we were (re)connecting.
             self._wake_all()
             while not self._stopping.is_set():
                 message = pubsub.get_message(timeout=1.0)
-                if message is None:
-                    continue
-                data = message.get("data")
-                queue = data.decode() if isinstance(data, bytes) else str(data)
-                event = self._events.get(queue)
-                if event is not None:
-                    event.set()
+                if message is not None:
+                    self._wake(message.get("data"))
         finally:
             pubsub.close()
             client.close()
 
+    def _wake(self, data: object) -> None:
+        """Set the event of the queue named by ``data``; anything else is ignored."""
+        if isinstance(data, bytes):
+            queue = data.decode("utf-8", errors="replace")
+        elif isinstance(data, str):
+            queue = data
+        else:
+            return
+        event = self._events.get(queue)
+        if event is not None:
+            event.set()
 
-class WakeableConsumer(_RedisConsumer):
+
+class PollingConsumer(_RedisConsumer):
+    """Dramatiq's stock Redis consumer, plus a heartbeat while its prefetch is full.
+
+    The stock consumer heartbeats only as a side effect of talking to Redis; one whose threads
+    are all busy fetches nothing and would look dead to the sweep's maintenance.
+    """
+
+    def __init__(self, broker: Any, queue_name: str, prefetch: int, timeout: int) -> None:
+        super().__init__(broker, queue_name, prefetch, timeout)
+        self._last_beat = time.monotonic()
+
+    def beat_if_due(self) -> None:
+        """Heartbeat when the last one (or fetch) is a worker timeout old."""
+        now = time.monotonic()
+        if now - self._last_beat >= self.timeout / 1000:
+            self._last_beat = now
+            self.broker.heartbeat()
+
+    def __next__(self) -> Any:
+        if self.outstanding_message_count >= self.prefetch:
+            try:
+                self.beat_if_due()
+            except redis.ConnectionError as exc:
+                raise ConnectionClosed(exc) from None
+        return super().__next__()
+
+
+class WakeableConsumer(PollingConsumer):
     """Dramatiq's Redis consumer, waiting on a wake-up event where the stock one sleeps."""
 
     def __init__(self, broker: Any, queue_name: str, prefetch: int, timeout: int) -> None:
@@ -132,6 +181,9 @@ class WakeableConsumer(_RedisConsumer):
                     self.message_cache = messages = self.broker.do_fetch(
                         self.queue_name, self.prefetch - self.outstanding_message_count
                     )
+                    self._last_beat = time.monotonic()  # every dispatch heartbeats
+                else:
+                    self.beat_if_due()
                 if not messages:
                     self.wakeup.wait(self.timeout / 1000)
                     return None

@@ -4,13 +4,17 @@ Every tick (a few times a second) it claims due entries atomically (several sche
 by side) and enqueues them: jobs whose ``run_at``, backoff or rate-limit wait is over go back to
 ``queued``, accounts whose token is due for a refresh get a refresh message.
 
-Every ``SWEEP_INTERVAL_SECONDS`` it rebuilds Redis from SQL, the source of truth: jobs whose lease
-lapsed (a killed worker) are re-queued (after ``JOB_MAX_LEASE_LAPSES`` lapses they fail
-``worker_lost`` instead, ``worker.decisions.LeaseLapses``), ``queued`` jobs whose message is gone
-(Redis was down at submit, or flushed) are enqueued again, ``scheduled``/``retrying`` jobs missing
-from the job schedule are put back, ACTIVE and EXPIRED accounts missing from the refresh schedule
-are put back (``worker.refresh.schedule``), and finished jobs past retention are deleted. A Redis
-lock makes one scheduler do each sweep.
+Every ``SWEEP_INTERVAL_SECONDS`` it first returns the messages dead workers had prefetched to their
+queues (Dramatiq's maintenance, run on demand with a heartbeat timeout of one job lease: a worker
+whose consumers, heartbeating every second, have been silent that long is dead, and so are its
+leases; left to Dramatiq these messages wait for its random maintenance, minutes under light
+traffic and forever with none). Then it rebuilds Redis from SQL, the source of truth: jobs whose
+lease lapsed (a killed worker) are re-queued (after ``JOB_MAX_LEASE_LAPSES`` lapses they fail
+``worker_lost`` instead, ``worker.decisions.LeaseLapses``), ``queued`` jobs whose message is
+gone (Redis was down at submit, or flushed) are enqueued again, ``scheduled``/``retrying`` jobs missing from the job
+schedule are put back, ACTIVE and EXPIRED accounts missing from the refresh schedule are put back
+(``worker.refresh.schedule``), and finished jobs past retention are deleted. A Redis lock makes
+one scheduler do each sweep.
 """
 
 from __future__ import annotations
@@ -105,6 +109,9 @@ class Scheduler:
         if not self.rt.redis.set(SWEEP_LOCK_KEY, self.rt.owner, nx=True, px=lock_ms):
             return
         started = time.perf_counter()
+        self.rt.dispatcher.requeue_dead_workers(
+            heartbeat_timeout_ms=int(self.rt.settings.job_lease_seconds * 1000)
+        )
         settled = self.rt.jobs.settle_lapsed(self.rt.lease_lapses)
         lapsed = settled.requeued
         self._enqueue(lapsed)

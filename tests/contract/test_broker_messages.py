@@ -1,0 +1,107 @@
+"""Our broker's own promises on real Redis: unique message ids, the job message index, and
+dead workers' prefetched messages returned on demand (issue 10 defects 1 and 2)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+from dramatiq import Message
+
+from broker.dispatch import Dispatcher, JobRef
+from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH, Broker, build_broker
+from schemas.jobs import Lane
+
+pytestmark = pytest.mark.services
+
+
+@pytest.fixture
+def broker(redis_url: str) -> Iterator[Broker]:
+    made = build_broker(redis_url, wakeups=False)
+    yield made
+    made.close()
+
+
+def _fetch(broker: Broker, queue: str, count: int) -> list[Message[object]]:
+    return [Message.decode(data) for data in broker.do_fetch(queue, count) if data is not None]
+
+
+def test_a_refresh_enqueued_twice_survives_the_first_copys_ack(broker: Broker) -> None:
+    """The same refresh (account, version) enqueued again while the first copy is unacked: the
+    first copy's ack leaves the second one's payload, which is fetched whole."""
+    dispatcher = Dispatcher(broker=broker)
+    dispatcher.enqueue_refresh("acct-1", 7)
+    [first] = _fetch(broker, QUEUE_REFRESH, 1)
+
+    dispatcher.enqueue_refresh("acct-1", 7)
+    broker.do_ack(QUEUE_REFRESH, first.options["redis_message_id"])
+    raw = broker.do_fetch(QUEUE_REFRESH, 1)
+
+    assert len(raw) == 1
+    assert raw[0] is not None
+    second = Message.decode(raw[0])
+    assert second.args == ("acct-1", 7)
+    assert second.options["redis_message_id"] != first.options["redis_message_id"]
+
+
+def test_every_enqueue_of_a_job_gets_its_own_message_id(broker: Broker) -> None:
+    """A job enqueued twice (a sweep that re-enqueues it) has two messages with distinct ids; the
+    first one's ack leaves the second intact."""
+    dispatcher = Dispatcher(broker=broker)
+    ref = JobRef(id="job-1", lane=Lane.INTERACTIVE)
+    dispatcher.enqueue_jobs([ref])
+    [first] = _fetch(broker, QUEUE_INTERACTIVE, 1)
+    dispatcher.enqueue_jobs([ref])
+
+    broker.do_ack(QUEUE_INTERACTIVE, first.options["redis_message_id"])
+    [second] = _fetch(broker, QUEUE_INTERACTIVE, 1)
+
+    assert second.args == ("job-1",)
+    assert second.options["redis_message_id"] != first.options["redis_message_id"]
+
+
+def test_the_sweep_sees_a_jobs_live_message_and_misses_a_lost_one(broker: Broker) -> None:
+    """``missing_messages``: a waiting or in-flight message counts as present; an acked one, a
+    never-enqueued job and a flushed Redis count as missing."""
+    dispatcher = Dispatcher(broker=broker)
+    waiting = JobRef(id="job-waiting", lane=Lane.BULK)
+    in_flight = JobRef(id="job-in-flight", lane=Lane.INTERACTIVE)
+    done = JobRef(id="job-done", lane=Lane.INTERACTIVE)
+    never = JobRef(id="job-never", lane=Lane.BULK)
+    dispatcher.enqueue_jobs([in_flight, done])
+    fetched = {m.args[0]: m for m in _fetch(broker, QUEUE_INTERACTIVE, 2)}
+    broker.do_ack(QUEUE_INTERACTIVE, fetched["job-done"].options["redis_message_id"])
+    dispatcher.enqueue_jobs([waiting])
+
+    assert set(dispatcher.missing_messages([waiting, in_flight, done, never])) == {done, never}
+
+    broker.client.flushdb()
+    assert set(dispatcher.missing_messages([waiting, in_flight])) == {waiting, in_flight}
+
+
+def test_a_dead_workers_prefetched_messages_go_back_on_demand(redis_url: str) -> None:
+    """Messages fetched by a worker silent past the heartbeat timeout return to their queue when
+    the sweep asks; a live worker's fetched messages stay with it."""
+    dead, live, sweeper = (build_broker(redis_url, wakeups=False) for _ in range(3))
+    try:
+        dispatcher = Dispatcher(broker=sweeper)
+        dispatcher.enqueue_jobs(JobRef(id=f"job-{i}", lane=Lane.BULK) for i in range(5))
+        held_by_dead = _fetch(dead, QUEUE_BULK, 3)
+        held_by_live = _fetch(live, QUEUE_BULK, 2)
+        time.sleep(0.5)
+        live.heartbeat()
+
+        dispatcher.requeue_dead_workers(heartbeat_timeout_ms=300)
+
+        client = redis.Redis.from_url(redis_url, decode_responses=True)
+        queued = set(client.lrange(f"dramatiq:{QUEUE_BULK}", 0, -1))
+        assert queued == {m.options["redis_message_id"] for m in held_by_dead}
+        live_acks = client.smembers(f"dramatiq:__acks__.{live.broker_id}.{QUEUE_BULK}")
+        assert set(live_acks) == {m.options["redis_message_id"] for m in held_by_live}
+        assert client.exists(f"dramatiq:__acks__.{dead.broker_id}.{QUEUE_BULK}") == 0
+        client.close()
+    finally:
+        for made in (dead, live, sweeper):
+            made.close()
