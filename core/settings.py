@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     #: polling; only useful to measure the difference).
     worker_wakeups: bool = True
 
+    #: Request bodies over this answer 413 ``request_too_large`` before they are read.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_json: bool | None = None
 

@@ -21,13 +21,15 @@ from broker.notify import publish_job_done
 from core.errors import (
     AccountNotFound,
     HubSpotActionsError,
+    InvalidRequest,
     InvalidToolInput,
     JobNotFound,
     MissingScopes,
 )
 from core.logging import get_logger
 from schemas.accounts import unavailable_error
-from schemas.jobs import MAX_TOOL_INPUT_BYTES, JobStatus, SubmitJob
+from schemas.jobs import MAX_RUN_AT_AHEAD, MAX_TOOL_INPUT_BYTES, JobStatus, SubmitJob
+from schemas.json_guard import find_problem
 from schemas.tools import canonical_input, get_tool, parse_tool_input
 from store.accounts import AccountRecord
 from store.jobs import JobRecord, NewJob
@@ -96,6 +98,10 @@ class JobService:
                 f"tool_input is larger than {MAX_TOOL_INPUT_BYTES} bytes serialised"
             )
         model = parse_tool_input(tool.name, request.tool_input)
+        stored_input = canonical_input(model)
+        # Tools parse JSON text (filterGroups): a NUL may appear only once that is parsed.
+        refuse_unsafe_json(stored_input, prefix=("tool_input",))
+        self._check_run_at(request)
         key = (request.connection_name, request.identifier)
         account = accounts.get(key) if accounts is not None else None
         if account is None:
@@ -108,11 +114,19 @@ class JobService:
             connection_name=account.connection_name,
             identifier=account.identifier,
             tool_name=tool.name,
-            input=canonical_input(model),
+            input=stored_input,
             lane=request.lane,
             idempotency_key=request.idempotency_key,
             run_at=request.run_at,
         )
+
+    def _check_run_at(self, request: SubmitJob) -> None:
+        latest = self.ctx.clock.now() + MAX_RUN_AT_AHEAD
+        if request.run_at is not None and request.run_at > latest:
+            raise InvalidRequest(
+                f"run_at: at most {MAX_RUN_AT_AHEAD.days} days ahead "
+                f"(latest now: {latest.isoformat()})"
+            )
 
     def _account(self, request: SubmitJob) -> AccountRecord:
         key = self.accounts.key(request.connection_name, request.identifier)
@@ -170,11 +184,25 @@ class JobService:
 
 
 def parse_submit(raw: Any) -> SubmitJob:
-    """A ``SubmitJob`` from JSON, with an error that names the bad fields."""
+    """A ``SubmitJob`` from JSON, with an error that names the bad fields.
+
+    NUL characters and over-deep nesting are refused first, wherever they are: a problem inside
+    ``tool_input`` is ``invalid_tool_input``, anywhere else ``invalid_request``.
+    """
+    refuse_unsafe_json(raw)
     try:
         return SubmitJob.model_validate(raw)
     except ValidationError as exc:
         raise InvalidToolInput(describe(exc), errors=field_errors(exc)) from None
+
+
+def refuse_unsafe_json(raw: Any, *, prefix: tuple[str | int, ...] = ()) -> None:
+    """Raise the 422 for a NUL character or nesting deeper than 64 levels in ``raw``."""
+    problem = find_problem(raw, prefix=prefix)
+    if problem is None:
+        return
+    error = InvalidToolInput if problem.path[:1] == ("tool_input",) else InvalidRequest
+    raise error(problem.message, errors=[{"field": problem.field, "problem": problem.reason}])
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:

@@ -36,7 +36,8 @@ class AccountStatus(StrEnum):
 #: The only connection this deployment serves (BYOC: its app credentials come from settings).
 HUBSPOT_CONNECTION = "hubspot"
 
-IDENTIFIER_PATTERN = r"^[^/\s]{1,255}$"
+#: No ``/`` (it is a path segment), no whitespace, no NUL (PostgreSQL cannot store it).
+IDENTIFIER_PATTERN = r"^[^/\s\x00]{1,255}$"
 
 
 class AccountKey(BaseModel):

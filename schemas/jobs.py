@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +41,8 @@ class Lane(StrEnum):
 MAX_TOOL_INPUT_BYTES = 64 * 1024
 #: Largest stored result; a bigger HubSpot answer fails the job rather than bloating the store.
 MAX_RESULT_BYTES = 2 * 1024 * 1024
+#: Furthest ahead a ``run_at`` may be (DESIGN.md s6): later is a mistake, not a schedule.
+MAX_RUN_AT_AHEAD = timedelta(days=366)
 
 
 class SubmitJob(BaseModel):
@@ -64,7 +66,10 @@ class SubmitJob(BaseModel):
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first representable UTC
+            raise ValueError("run_at is out of range") from None
 
 
 class HistoryEntry(BaseModel):

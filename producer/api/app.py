@@ -12,6 +12,7 @@ from core.settings import Settings
 from producer.api import routes_accounts, routes_health, routes_jobs, routes_oauth
 from producer.api.auth import ApiKeyMiddleware
 from producer.api.errors import install_error_handlers
+from producer.api.limits import RequestLimits
 from producer.api.waiter import JobWaiter
 from producer.services import Services
 
@@ -51,5 +52,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     def verify(key: str) -> bool:
         return services.ctx.api_keys.verify(key) is not None
 
+    # Added last runs first: the key is checked, then the URL and the body's size.
+    app.add_middleware(RequestLimits, max_request_bytes=settings.max_request_bytes)
     app.add_middleware(ApiKeyMiddleware, verify=verify)
     return app

@@ -5,16 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from producer.api.deps import ServicesDep
+from producer.api.openapi import V1_ERRORS, error_responses
 from schemas.accounts import AccountStatus
+from schemas.json_guard import find_problem
 
-router = APIRouter(prefix="/v1", tags=["connected accounts"])
+router = APIRouter(prefix="/v1", tags=["connected accounts"], responses=V1_ERRORS)
+#: Routes naming a connection (and maybe an account) can find neither.
+NOT_FOUND = error_responses(404)
 
 
 class AccountBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, raw: Any) -> Any:
+        """A NUL character can name no account (PostgreSQL refuses it): 422, not a 500."""
+        problem = find_problem(raw)
+        if problem is not None:
+            raise ValueError(problem.message)
+        return raw
 
     connection_name: str = Field(min_length=1, max_length=64)
     identifier: str = Field(min_length=1, max_length=255)
@@ -28,7 +41,7 @@ class LinkBody(AccountBody):
     )
 
 
-@router.post("/connected-accounts")
+@router.post("/connected-accounts", responses=NOT_FOUND)
 def get_or_create_account(body: AccountBody, services: ServicesDep) -> dict[str, Any]:
     record = services.accounts.get_or_create(
         connection_name=body.connection_name, identifier=body.identifier
@@ -36,7 +49,7 @@ def get_or_create_account(body: AccountBody, services: ServicesDep) -> dict[str,
     return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
 
 
-@router.get("/connected-accounts/{connection_name}/{identifier}")
+@router.get("/connected-accounts/{connection_name}/{identifier}", responses=NOT_FOUND)
 def get_account(connection_name: str, identifier: str, services: ServicesDep) -> dict[str, Any]:
     record = services.accounts.get(connection_name=connection_name, identifier=identifier)
     return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
@@ -56,13 +69,13 @@ def list_accounts(
     }
 
 
-@router.delete("/connected-accounts/{connection_name}/{identifier}")
+@router.delete("/connected-accounts/{connection_name}/{identifier}", responses=NOT_FOUND)
 def delete_account(connection_name: str, identifier: str, services: ServicesDep) -> dict[str, Any]:
     record = services.accounts.delete(connection_name=connection_name, identifier=identifier)
     return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
 
 
-@router.post("/authorization-links")
+@router.post("/authorization-links", responses=NOT_FOUND)
 def create_authorization_link(body: LinkBody, services: ServicesDep) -> dict[str, Any]:
     link = services.accounts.authorization_link(
         connection_name=body.connection_name,

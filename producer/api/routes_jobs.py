@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from typing import Any
 
@@ -14,11 +13,13 @@ from starlette.concurrency import run_in_threadpool
 
 from core.errors import HubSpotActionsError, InvalidRequest, InvalidToolInput
 from producer.api.deps import ServicesDep, WaiterDep
+from producer.api.openapi import BATCH_BODY, JSON_OBJECT, SUBMIT_BODY, V1_ERRORS, error_responses
 from producer.jobs import MAX_BATCH, Submitted, parse_submit
 from producer.views import job_view
+from schemas.json_guard import JsonRejected, JsonTooDeep, loads
 from schemas.tools import tool_catalog
 
-router = APIRouter(prefix="/v1", tags=["jobs"])
+router = APIRouter(prefix="/v1", tags=["jobs"], responses=V1_ERRORS)
 
 #: Longest long-poll (seconds); larger ``wait`` values are clamped to it.
 MAX_WAIT_S = 30.0
@@ -34,8 +35,10 @@ def list_tools() -> dict[str, Any]:
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return loads(raw)
+    except JsonTooDeep as exc:
+        raise InvalidRequest(f"the request body is {exc}") from None
+    except JsonRejected:
         raise InvalidToolInput("the request body is not valid JSON") from None
 
 
@@ -43,14 +46,25 @@ def _job_json(job: Any) -> dict[str, Any]:
     return job_view(job).model_dump(mode="json")
 
 
-@router.post("/jobs", status_code=202)
+@router.post(
+    "/jobs",
+    status_code=202,
+    openapi_extra=SUBMIT_BODY,
+    responses={
+        200: {
+            "description": "The job an earlier submit with this idempotency key created",
+            "content": JSON_OBJECT,
+        },
+        **error_responses(404, 409),
+    },
+)
 async def submit_job(request: Request, services: ServicesDep) -> JSONResponse:
     submit = parse_submit(await _json_body(request))
     result: Submitted = await run_in_threadpool(services.jobs.submit, submit)
     return JSONResponse({"job": _job_json(result.job)}, status_code=202 if result.created else 200)
 
 
-@router.post("/jobs/batch", status_code=202)
+@router.post("/jobs/batch", status_code=202, openapi_extra=BATCH_BODY)
 async def submit_batch(request: Request, services: ServicesDep) -> dict[str, Any]:
     body = await _json_body(request)
     items = body.get("jobs") if isinstance(body, dict) else None
@@ -67,7 +81,7 @@ async def submit_batch(request: Request, services: ServicesDep) -> dict[str, Any
     }
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", responses=error_responses(404))
 async def get_job(
     job_id: str,
     services: ServicesDep,
@@ -100,6 +114,6 @@ def list_jobs(services: ServicesDep, ids: str = Query(default="")) -> dict[str, 
     return {"jobs": [_job_json(j) for j in services.ctx.jobs.get_many(wanted)]}
 
 
-@router.post("/jobs/{job_id}/cancel")
+@router.post("/jobs/{job_id}/cancel", responses=error_responses(404, 409))
 def cancel_job(job_id: str, services: ServicesDep) -> dict[str, Any]:
     return {"job": _job_json(services.jobs.cancel(job_id))}
