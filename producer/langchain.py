@@ -126,7 +126,7 @@ def error_answer(exc: ActionsError | httpx.HTTPError) -> dict[str, Any]:
     error: dict[str, Any] = {
         "code": exc.code,
         "message": exc.message,
-        "retryable": exc.retryable if isinstance(exc, ToolError) else exc.status in (429, 503),
+        "retryable": exc.retryable,
         "reauth_link": exc.reauth_link if isinstance(exc, ToolError) else None,
     }
     job_id = exc.job_id if isinstance(exc, ToolError) else None

@@ -21,6 +21,8 @@ log = get_logger(__name__)
 
 #: A waiting request re-reads its job at least this often, notification or not.
 FALLBACK_POLL_S = 1.0
+#: How long ``stop`` waits for the listener to finish.
+STOP_TIMEOUT_S = 2.0
 
 
 class JobWaiter:
@@ -34,10 +36,11 @@ class JobWaiter:
             self._task = asyncio.create_task(self._listen(), name="job-waiter")
 
     async def stop(self) -> None:
+        """Cancel the listener; a listener stuck closing its connection is left behind after
+        ``STOP_TIMEOUT_S`` rather than holding the process's shutdown (seen in tests)."""
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=STOP_TIMEOUT_S)
             self._task = None
 
     def register(self, job_id: str) -> asyncio.Event:
