@@ -17,6 +17,8 @@ from typing import Any
 MAX_JSON_DEPTH = 64
 
 NUL = "\x00"
+#: The JSON Schema ``pattern`` of a string without NUL, for documented parameters and fields.
+NO_NUL_PATTERN = r"^[^\x00]*$"
 
 
 @dataclass(frozen=True)

@@ -106,9 +106,14 @@ def _resolve(node: Any, defs: dict[str, Any]) -> Any:
 
 
 class SubmitBatch(BaseModel):
-    """``POST /v1/jobs/batch`` body: each item is validated (and answered) on its own."""
+    """``POST /v1/jobs/batch`` body. Each item is validated (and answered) on its own, so any
+    object is a valid item here: a bad one is an ``{"error"}`` in the 202, not a 422."""
 
-    jobs: list[SubmitJob] = Field(min_length=1, max_length=MAX_BATCH)
+    jobs: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description="Each a POST /v1/jobs body; an invalid one gets its own error answer",
+    )
 
 
 SUBMIT_BODY = json_request_body(inline_schema(SubmitJob), "The job to run")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from producer.api.deps import ServicesDep
 from producer.api.openapi import V1_ERRORS, error_responses
-from schemas.accounts import AccountStatus
-from schemas.json_guard import find_problem
+from schemas.accounts import IDENTIFIER_PATTERN, AccountStatus
+from schemas.json_guard import NO_NUL_PATTERN, find_problem
+
+IDENTIFIER_HELP = "Your user's id: 1-255 characters, no '/', no whitespace, no NUL."
+#: The identifier as a path segment, documented with the same pattern as in bodies.
+IdentifierPath = Annotated[str, Path(pattern=IDENTIFIER_PATTERN, description=IDENTIFIER_HELP)]
+ConnectionPath = Annotated[str, Path(pattern=NO_NUL_PATTERN)]
 
 router = APIRouter(prefix="/v1", tags=["connected accounts"], responses=V1_ERRORS)
 #: Routes naming a connection (and maybe an account) can find neither.
@@ -29,14 +34,15 @@ class AccountBody(BaseModel):
             raise ValueError(problem.message)
         return raw
 
-    connection_name: str = Field(min_length=1, max_length=64)
-    identifier: str = Field(min_length=1, max_length=255)
+    connection_name: str = Field(min_length=1, max_length=64, pattern=NO_NUL_PATTERN)
+    identifier: str = Field(pattern=IDENTIFIER_PATTERN, description=IDENTIFIER_HELP)
 
 
 class LinkBody(AccountBody):
     return_url: str | None = Field(
         default=None,
         max_length=2000,
+        pattern=NO_NUL_PATTERN,
         description="Where the callback page sends the user afterwards (must be allow-listed).",
     )
 
@@ -50,7 +56,9 @@ def get_or_create_account(body: AccountBody, services: ServicesDep) -> dict[str,
 
 
 @router.get("/connected-accounts/{connection_name}/{identifier}", responses=NOT_FOUND)
-def get_account(connection_name: str, identifier: str, services: ServicesDep) -> dict[str, Any]:
+def get_account(
+    connection_name: ConnectionPath, identifier: IdentifierPath, services: ServicesDep
+) -> dict[str, Any]:
     record = services.accounts.get(connection_name=connection_name, identifier=identifier)
     return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
 
@@ -60,7 +68,7 @@ def list_accounts(
     services: ServicesDep,
     status: AccountStatus | None = None,
     limit: int = Query(default=50, ge=1, le=200),
-    after: str | None = None,
+    after: str | None = Query(default=None, pattern=NO_NUL_PATTERN),
 ) -> dict[str, Any]:
     records, next_after = services.accounts.list_page(status=status, limit=limit, after=after)
     return {
@@ -70,7 +78,9 @@ def list_accounts(
 
 
 @router.delete("/connected-accounts/{connection_name}/{identifier}", responses=NOT_FOUND)
-def delete_account(connection_name: str, identifier: str, services: ServicesDep) -> dict[str, Any]:
+def delete_account(
+    connection_name: ConnectionPath, identifier: IdentifierPath, services: ServicesDep
+) -> dict[str, Any]:
     record = services.accounts.delete(connection_name=connection_name, identifier=identifier)
     return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
 

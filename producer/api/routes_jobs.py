@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -16,8 +16,14 @@ from producer.api.deps import ServicesDep, WaiterDep
 from producer.api.openapi import BATCH_BODY, JSON_OBJECT, SUBMIT_BODY, V1_ERRORS, error_responses
 from producer.jobs import MAX_BATCH, Submitted, parse_submit
 from producer.views import job_view
-from schemas.json_guard import JsonRejected, JsonTooDeep, loads
+from schemas.json_guard import NO_NUL_PATTERN, JsonRejected, JsonTooDeep, loads
 from schemas.tools import tool_catalog
+
+#: A job id as a path segment (a NUL can name no job: the URL is refused with 422).
+JobIdPath = Annotated[str, Path(pattern=NO_NUL_PATTERN)]
+
+#: At least one id (something besides commas and spaces), no NUL.
+IDS_PATTERN = r"^[^\x00]*[^\x00,\s][^\x00]*$"
 
 router = APIRouter(prefix="/v1", tags=["jobs"], responses=V1_ERRORS)
 
@@ -70,6 +76,9 @@ async def submit_batch(request: Request, services: ServicesDep) -> dict[str, Any
     items = body.get("jobs") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
         raise InvalidToolInput('the body must be {"jobs": [...]} with at least one job')
+    if not all(isinstance(item, dict) for item in items):
+        # The batch's own shape (as documented); what is inside an object is answered per item.
+        raise InvalidToolInput('every item of "jobs" must be a JSON object')
     if len(items) > MAX_BATCH:
         raise InvalidToolInput(f"at most {MAX_BATCH} jobs per batch (got {len(items)})")
     results = await run_in_threadpool(services.jobs.submit_batch, items)
@@ -83,7 +92,7 @@ async def submit_batch(request: Request, services: ServicesDep) -> dict[str, Any
 
 @router.get("/jobs/{job_id}", responses=error_responses(404))
 async def get_job(
-    job_id: str,
+    job_id: JobIdPath,
     services: ServicesDep,
     waiter: WaiterDep,
     wait: float = Query(default=0.0, ge=0.0, description="seconds to wait for a terminal status"),
@@ -105,7 +114,10 @@ async def get_job(
 
 
 @router.get("/jobs")
-def list_jobs(services: ServicesDep, ids: str = Query(default="")) -> dict[str, Any]:
+def list_jobs(
+    services: ServicesDep,
+    ids: str = Query(pattern=IDS_PATTERN, description="Up to 100 comma-separated job ids"),
+) -> dict[str, Any]:
     wanted = [i for i in (p.strip() for p in ids.split(",")) if i]
     if not wanted:
         raise InvalidRequest("ids: give up to 100 comma-separated job ids")
@@ -115,5 +127,5 @@ def list_jobs(services: ServicesDep, ids: str = Query(default="")) -> dict[str, 
 
 
 @router.post("/jobs/{job_id}/cancel", responses=error_responses(404, 409))
-def cancel_job(job_id: str, services: ServicesDep) -> dict[str, Any]:
+def cancel_job(job_id: JobIdPath, services: ServicesDep) -> dict[str, Any]:
     return {"job": _job_json(services.jobs.cancel(job_id))}

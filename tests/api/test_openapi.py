@@ -31,9 +31,11 @@ def test_job_submissions_declare_their_json_body(doc: dict[str, Any], path: str)
     assert body["required"] is True
     schema = body["content"]["application/json"]["schema"]
     if path.endswith("batch"):
+        # Items are answered one by one (an invalid one is its own error in the 202).
         assert schema["required"] == ["jobs"]
-        assert schema["properties"]["jobs"]["maxItems"] == 100
-        schema = schema["properties"]["jobs"]["items"]
+        jobs = schema["properties"]["jobs"]
+        assert (jobs["minItems"], jobs["maxItems"], jobs["items"]["type"]) == (1, 100, "object")
+        return
     assert set(schema["required"]) == {"identifier", "tool_name"}
     assert {"tool_input", "idempotency_key", "run_at", "lane"} <= set(schema["properties"])
     assert "$ref" not in str(schema)  # inlined: no dangling #/$defs reference
