@@ -27,7 +27,7 @@ from schemas.accounts import AccountStatus
 
 if TYPE_CHECKING:
     from producer.services import Services
-    from producer.waiting import ThreadedJobWaiter
+    from producer.waiting import JobWaiter
 
 Body = dict[str, Any]
 
@@ -189,7 +189,7 @@ def _segment(value: str) -> str:
 class InProcessBackend:
     """Calls the services directly (the process needs database and Redis settings)."""
 
-    def __init__(self, services: Services, waiter: ThreadedJobWaiter) -> None:
+    def __init__(self, services: Services, waiter: JobWaiter) -> None:
         self.services = services
         self.waiter = waiter
 
@@ -198,11 +198,11 @@ class InProcessBackend:
         from broker.redis_broker import redis_client
         from core.settings import load_settings
         from producer.services import Services
-        from producer.waiting import ThreadedJobWaiter
+        from producer.waiting import JobWaiter
 
         services = Services.from_settings(load_settings())
         url = services.ctx.settings.require_redis_url("Actions.from_env()")
-        return cls(services, ThreadedJobWaiter(lambda: redis_client(url)))
+        return cls(services, JobWaiter(lambda: redis_client(url)))
 
     def close(self) -> None:
         self.waiter.close()
@@ -274,13 +274,13 @@ class InProcessBackend:
 
         jobs = self.services.jobs
         with _as_actions_error():
-            if wait > 0:
-                self.waiter.wait(
-                    job_id,
-                    timeout=min(wait, MAX_WAIT_S),
-                    is_done=lambda: jobs.get(job_id).status.is_terminal,
-                )
-            return {"job": job_view(jobs.get(job_id)).model_dump(mode="json")}
+            job = self.waiter.wait_for(
+                job_id,
+                seconds=min(wait, MAX_WAIT_S),
+                read=lambda: jobs.get(job_id),
+                done=lambda j: j.status.is_terminal,
+            )
+            return {"job": job_view(job).model_dump(mode="json")}
 
     async def aget_job(self, job_id: str, wait: float) -> Body:
         return await asyncio.to_thread(self.get_job, job_id, wait)

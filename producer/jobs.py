@@ -98,9 +98,6 @@ class JobService:
                 f"tool_input is larger than {MAX_TOOL_INPUT_BYTES} bytes serialised"
             )
         model = parse_tool_input(tool.name, request.tool_input)
-        stored_input = canonical_input(model)
-        # Tools parse JSON text (filterGroups): a NUL may appear only once that is parsed.
-        refuse_unsafe_json(stored_input, prefix=("tool_input",))
         self._check_run_at(request)
         key = (request.connection_name, request.identifier)
         account = accounts.get(key) if accounts is not None else None
@@ -114,7 +111,7 @@ class JobService:
             connection_name=account.connection_name,
             identifier=account.identifier,
             tool_name=tool.name,
-            input=stored_input,
+            input=canonical_input(model),
             lane=request.lane,
             idempotency_key=request.idempotency_key,
             run_at=request.run_at,
@@ -196,9 +193,9 @@ def parse_submit(raw: Any) -> SubmitJob:
         raise InvalidToolInput(describe(exc), errors=field_errors(exc)) from None
 
 
-def refuse_unsafe_json(raw: Any, *, prefix: tuple[str | int, ...] = ()) -> None:
+def refuse_unsafe_json(raw: Any) -> None:
     """Raise the 422 for a NUL character or nesting deeper than 64 levels in ``raw``."""
-    problem = find_problem(raw, prefix=prefix)
+    problem = find_problem(raw)
     if problem is None:
         return
     error = InvalidToolInput if problem.path[:1] == ("tool_input",) else InvalidRequest

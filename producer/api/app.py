@@ -8,18 +8,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from broker.redis_broker import redis_client
 from core.settings import Settings
 from producer.api import routes_accounts, routes_health, routes_jobs, routes_oauth
 from producer.api.auth import ApiKeyMiddleware
 from producer.api.errors import install_error_handlers
 from producer.api.limits import RequestLimits
-from producer.api.waiter import JobWaiter
 from producer.services import Services
+from producer.waiting import JobWaiter
 
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     services = services or Services.from_settings(settings)
-    waiter = JobWaiter(settings.redis_url)
+    url = settings.redis_url
+    waiter = JobWaiter((lambda: redis_client(url)) if url else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -30,11 +32,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
                 name="bootstrap",
                 plaintext=settings.bootstrap_api_key.get_secret_value(),
             )
-        await waiter.start()
         try:
             yield
         finally:
-            await waiter.stop()
+            waiter.close()
             services.ctx.close()
 
     app = FastAPI(

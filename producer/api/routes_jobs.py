@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -97,20 +94,13 @@ async def get_job(
     waiter: WaiterDep,
     wait: float = Query(default=0.0, ge=0.0, description="seconds to wait for a terminal status"),
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + min(wait, MAX_WAIT_S)
-    event = waiter.register(job_id)
-    try:
-        while True:
-            # Clear before reading: a finish notified after this point wakes the wait below.
-            event.clear()
-            job = await run_in_threadpool(services.jobs.get, job_id)
-            remaining = deadline - time.monotonic()
-            if job.status.is_terminal or remaining <= 0:
-                return {"job": _job_json(job)}
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), timeout=min(remaining, 1.0))
-    finally:
-        waiter.unregister(job_id, event)
+    job = await waiter.await_for(
+        job_id,
+        seconds=min(wait, MAX_WAIT_S),
+        read=lambda: run_in_threadpool(services.jobs.get, job_id),
+        done=lambda j: j.status.is_terminal,
+    )
+    return {"job": _job_json(job)}
 
 
 @router.get("/jobs")
