@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
     webhook_retry_window_seconds: float = Field(default=86400.0, gt=0)
 
+    #: Request bodies over this answer 413 ``request_too_large`` before they are read.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_json: bool | None = None
 

@@ -80,15 +80,13 @@ class Actions:
     def get_or_create_connected_account(
         self, *, connection_name: str = HUBSPOT_CONNECTION, identifier: str
     ) -> AccountResponse:
-        body = self.backend.call("get_or_create_account", connection_name, identifier)
+        body = self.backend.get_or_create_account(connection_name, identifier)
         return AccountResponse.model_validate(body)
 
     def get_connected_account(
         self, *, connection_name: str = HUBSPOT_CONNECTION, identifier: str
     ) -> AccountResponse:
-        return AccountResponse.model_validate(
-            self.backend.call("get_account", connection_name, identifier)
-        )
+        return AccountResponse.model_validate(self.backend.get_account(connection_name, identifier))
 
     def list_connected_accounts(
         self,
@@ -98,15 +96,13 @@ class Actions:
         after: str | None = None,
     ) -> AccountList:
         status_value = AccountStatus(status) if status else None
-        return AccountList.model_validate(
-            self.backend.call("list_accounts", status_value, limit, after)
-        )
+        return AccountList.model_validate(self.backend.list_accounts(status_value, limit, after))
 
     def delete_connected_account(
         self, *, connection_name: str = HUBSPOT_CONNECTION, identifier: str
     ) -> AccountResponse:
         return AccountResponse.model_validate(
-            self.backend.call("delete_account", connection_name, identifier)
+            self.backend.delete_account(connection_name, identifier)
         )
 
     def get_authorization_link(
@@ -116,7 +112,7 @@ class Actions:
         identifier: str,
         return_url: str | None = None,
     ) -> AuthorizationLinkResponse:
-        body = self.backend.call("authorization_link", connection_name, identifier, return_url)
+        body = self.backend.authorization_link(connection_name, identifier, return_url)
         return AuthorizationLinkResponse.model_validate(body)
 
     # -- tools and jobs -------------------------------------------------------------------
@@ -125,10 +121,7 @@ class Actions:
         self, *, identifier: str | None = None, connection_name: str = HUBSPOT_CONNECTION
     ) -> list[dict[str, Any]]:
         """The tool catalog; with ``identifier``, its enums are that account's portal options."""
-        if identifier is None:
-            tools: list[dict[str, Any]] = self.backend.call("list_tools")["tools"]
-        else:
-            tools = self.backend.call("list_tools", connection_name, identifier)["tools"]
+        tools: list[dict[str, Any]] = self.backend.list_tools(connection_name, identifier)["tools"]
         return tools
 
     def submit_tool(
@@ -159,7 +152,7 @@ class Actions:
         if metadata is not None:
             payload["metadata"] = metadata
         try:
-            body = self.backend.call("submit_job", payload)
+            body = self.backend.submit_job(payload)
         except ActionsError as exc:
             raise self._tool_error(
                 exc.code, exc.message, identifier, connection_name, exc.details
@@ -167,7 +160,7 @@ class Actions:
         return JobView.model_validate(body["job"])
 
     def get_job(self, job_id: str, *, wait: float = 0.0) -> JobView:
-        return JobView.model_validate(self.backend.call("get_job", job_id, wait)["job"])
+        return JobView.model_validate(self.backend.get_job(job_id, wait)["job"])
 
     def execute_tool(
         self,
@@ -189,7 +182,10 @@ class Actions:
         )
         deadline = time.monotonic() + timeout
         while not job.status.is_terminal:
-            job = self.get_job(job.id, wait=_next_wait(job, deadline, timeout))
+            try:
+                job = self.get_job(job.id, wait=_next_wait(job, deadline, timeout))
+            except ActionsError as exc:
+                raise _waiting_error(exc, job) from exc
         if job.status == JobStatus.SUCCEEDED:
             return job.result
         raise self._job_error(job, identifier, connection_name)
@@ -218,7 +214,7 @@ class Actions:
             lane=lane,
         )
         try:
-            body = await self.backend.acall("submit_job", payload)
+            body = await self.backend.asubmit_job(payload)
         except ActionsError as exc:
             error = await asyncio.to_thread(
                 self._tool_error, exc.code, exc.message, identifier, connection_name, exc.details
@@ -228,7 +224,7 @@ class Actions:
 
     async def aget_job(self, job_id: str, *, wait: float = 0.0) -> JobView:
         """``get_job`` without blocking the event loop: the long-poll suspends."""
-        return JobView.model_validate((await self.backend.acall("get_job", job_id, wait))["job"])
+        return JobView.model_validate((await self.backend.aget_job(job_id, wait))["job"])
 
     async def aexecute_tool(
         self,
@@ -250,7 +246,10 @@ class Actions:
         )
         deadline = time.monotonic() + timeout
         while not job.status.is_terminal:
-            job = await self.aget_job(job.id, wait=_next_wait(job, deadline, timeout))
+            try:
+                job = await self.aget_job(job.id, wait=_next_wait(job, deadline, timeout))
+            except ActionsError as exc:
+                raise _waiting_error(exc, job) from exc
         if job.status == JobStatus.SUCCEEDED:
             return job.result
         raise await asyncio.to_thread(self._job_error, job, identifier, connection_name)
@@ -308,6 +307,15 @@ def _submit_payload(
     if run_at is not None:
         payload["run_at"] = run_at.isoformat()
     return payload
+
+
+def _waiting_error(exc: ActionsError, job: JobView) -> ToolError:
+    """Following a submitted job failed (the API unreachable, a proxy's 502): the job may still
+    run, so the error names it."""
+    if isinstance(exc, ToolError):
+        return exc
+    details = {k: v for k, v in exc.details.items() if k not in ("retryable", "job_id")}
+    return ToolError(exc.code, exc.message, retryable=exc.retryable, job_id=job.id, **details)
 
 
 def _next_wait(job: JobView, deadline: float, timeout: float) -> float:

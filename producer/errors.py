@@ -8,7 +8,8 @@ import httpx
 
 
 class ActionsError(Exception):
-    """An API call failed: ``code`` is the stable error code, ``status`` the HTTP status."""
+    """An API call failed: ``code`` is the stable error code, ``status`` the HTTP status,
+    ``retryable`` whether trying again later may work (the API's word, else: 429 or 5xx)."""
 
     def __init__(self, code: str, message: str, *, status: int | None = None, **details: Any):
         super().__init__(f"{code}: {message}")
@@ -16,6 +17,8 @@ class ActionsError(Exception):
         self.message = message
         self.status = status
         self.details = details
+        fallback = status is not None and (status == 429 or status >= 500)
+        self.retryable: bool = bool(details.get("retryable", fallback))
 
 
 class ToolError(ActionsError):

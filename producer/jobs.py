@@ -30,7 +30,8 @@ from core.errors import (
 from core.logging import get_logger
 from producer.portal import PortalSchemas
 from schemas.accounts import unavailable_error
-from schemas.jobs import MAX_TOOL_INPUT_BYTES, JobStatus, SubmitJob
+from schemas.jobs import MAX_RUN_AT_AHEAD, MAX_TOOL_INPUT_BYTES, JobStatus, SubmitJob
+from schemas.json_guard import find_problem
 from schemas.portal_checks import check_portal_input
 from schemas.tools import canonical_input, get_tool, parse_tool_input, tool_catalog
 from store.accounts import AccountRecord
@@ -116,6 +117,7 @@ class JobService:
                 f"tool_input is larger than {MAX_TOOL_INPUT_BYTES} bytes serialised"
             )
         model = parse_tool_input(tool.name, request.tool_input)
+        self._check_run_at(request)
         key = (request.connection_name, request.identifier)
         account = accounts.get(key) if accounts is not None else None
         if account is None:
@@ -138,6 +140,14 @@ class JobService:
             run_at=request.run_at,
             metadata=request.metadata,
         )
+
+    def _check_run_at(self, request: SubmitJob) -> None:
+        latest = self.ctx.clock.now() + MAX_RUN_AT_AHEAD
+        if request.run_at is not None and request.run_at > latest:
+            raise InvalidRequest(
+                f"run_at: at most {MAX_RUN_AT_AHEAD.days} days ahead "
+                f"(latest now: {latest.isoformat()})"
+            )
 
     def _account(self, request: SubmitJob) -> AccountRecord:
         return self._account_for(request.connection_name, request.identifier)
@@ -214,7 +224,12 @@ def count_cancelled(client: redis.Redis, job: JobRecord) -> None:
 
 
 def parse_submit(raw: Any) -> SubmitJob:
-    """A ``SubmitJob`` from JSON, with an error that names the bad fields."""
+    """A ``SubmitJob`` from JSON, with an error that names the bad fields.
+
+    NUL characters and over-deep nesting are refused first, wherever they are: a problem inside
+    ``tool_input`` is ``invalid_tool_input``, anywhere else ``invalid_request``.
+    """
+    refuse_unsafe_json(raw)
     try:
         return SubmitJob.model_validate(raw)
     except ValidationError as exc:
@@ -222,6 +237,15 @@ def parse_submit(raw: Any) -> SubmitJob:
         only_metadata = all(err["loc"][:1] == ("metadata",) for err in exc.errors())
         error = InvalidRequest if only_metadata else InvalidToolInput
         raise error(describe(exc), errors=field_errors(exc)) from None
+
+
+def refuse_unsafe_json(raw: Any) -> None:
+    """Raise the 422 for a NUL character or nesting deeper than 64 levels in ``raw``."""
+    problem = find_problem(raw)
+    if problem is None:
+        return
+    error = InvalidToolInput if problem.path[:1] == ("tool_input",) else InvalidRequest
+    raise error(problem.message, errors=[{"field": problem.field, "problem": problem.reason}])
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, str]]:

@@ -49,7 +49,12 @@ class AccountStatus(StrEnum):
 #: The only connection this deployment serves (BYOC: its app credentials come from settings).
 HUBSPOT_CONNECTION = "hubspot"
 
-IDENTIFIER_PATTERN = r"^[^/\s]{1,255}$"
+#: No ``/`` (it is a path segment), no NUL (PostgreSQL cannot store it) and no whitespace. The
+#: whitespace is spelled out, the union of what Python, Rust (pydantic) and JavaScript (JSON
+#: Schema) mean by ``\s``: with ``\s`` the three engines disagreed on U+0085 and U+001C-U+001F,
+#: so the documented pattern accepted identifiers the API refused.
+_WHITESPACE = r"\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+IDENTIFIER_PATTERN = rf"^[^/\x00{_WHITESPACE}]{{1,255}}$"
 
 
 class AccountKey(BaseModel):

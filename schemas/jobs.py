@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -93,6 +93,10 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+#: Furthest ahead a ``run_at`` may be (DESIGN.md s6): later is a mistake, not a schedule.
+MAX_RUN_AT_AHEAD = timedelta(days=366)
+
+
 class SubmitJob(BaseModel):
     """``POST /v1/jobs`` body."""
 
@@ -120,7 +124,10 @@ class SubmitJob(BaseModel):
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first representable UTC
+            raise ValueError("run_at is out of range") from None
 
 
 class HistoryEntry(BaseModel):

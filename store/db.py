@@ -4,7 +4,12 @@ Repositories ask for ``db.write()`` or ``db.read()``. On SQLite a write transact
 ``BEGIN IMMEDIATE``: a deferred transaction that reads and then writes can fail at once with
 "database is locked" when another process writes in between, whatever the busy timeout; taking the
 write lock up front makes writers queue on the busy timeout instead. SQLite runs in WAL mode so
-readers never wait for writers. Database failures leave this module as ``StoreUnavailable``.
+readers never wait for writers. Database failures leave this module as ``StoreUnavailable``
+(an outage) or ``HubSpotActionsError`` (any other refused statement, a 500).
+
+No database error may carry row data into a log: the engines hide bound parameters from
+SQLAlchemy's messages, and PostgreSQL's own message (whose ``DETAIL`` can quote the failing row,
+emails included) is replaced by the statement's kind and the error's class and SQLSTATE.
 """
 
 from __future__ import annotations
@@ -19,7 +24,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from core.errors import HubSpotActionsError
+from core.logging import get_logger
 from store.errors import StoreUnavailable
+
+log = get_logger(__name__)
 
 #: How long a SQLite writer waits for the write lock before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -39,6 +48,7 @@ class Database:
             engine = create_engine(
                 url,
                 echo=echo,
+                hide_parameters=True,
                 connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                 pool_size=pool_size,
                 max_overflow=pool_size * 2,
@@ -49,6 +59,7 @@ class Database:
         return create_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             pool_size=pool_size,
             max_overflow=pool_size * 2,
             # No pre-ping: it costs a round trip per checkout (a sixth of a worker's time per
@@ -91,7 +102,7 @@ class Database:
         except DBAPIError as exc:
             if exc.connection_invalidated:
                 raise StoreUnavailable("database connection lost") from exc
-            raise
+            raise _refused(exc) from None
 
     def ping(self) -> None:
         """Raise ``StoreUnavailable`` unless the database answers."""
@@ -116,3 +127,12 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_on_begin(conn: Connection) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _refused(exc: DBAPIError) -> HubSpotActionsError:
+    """A statement the database refused, described without its parameters or row data."""
+    kind = (exc.statement or "").lstrip().split(" ", 1)[0].upper() or "statement"
+    error = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    log.error("store.statement_failed", statement=kind, error=error, sqlstate=sqlstate)
+    return HubSpotActionsError(f"the database refused an {kind} ({error})")

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
+from broker.redis_broker import redis_client
 from core.settings import Settings
 from producer.api import (
     routes_accounts,
@@ -21,15 +22,17 @@ from producer.api import (
 )
 from producer.api.auth import ApiKeyMiddleware
 from producer.api.errors import install_error_handlers
-from producer.api.waiter import JobWaiter
+from producer.api.limits import RequestLimits
 from producer.console import install_console
 from producer.mcp.http import MCP_PATH, McpHttp
 from producer.services import Services
+from producer.waiting import JobWaiter
 
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
     services = services or Services.from_settings(settings)
-    waiter = JobWaiter(settings.redis_url)
+    url = settings.redis_url
+    waiter = JobWaiter((lambda: redis_client(url)) if url else None)
     mcp = McpHttp(services=services, waiter=waiter)
 
     @asynccontextmanager
@@ -41,12 +44,11 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
                 name="bootstrap",
                 plaintext=settings.bootstrap_api_key.get_secret_value(),
             )
-        await waiter.start()
         try:
             async with mcp.run():
                 yield
         finally:
-            await waiter.stop()
+            waiter.close()
             services.ctx.close()
 
     app = FastAPI(
@@ -76,5 +78,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     def verify(key: str) -> bool:
         return services.ctx.api_keys.verify(key) is not None
 
+    # Added last runs first: the key is checked, then the URL and the body's size.
+    app.add_middleware(RequestLimits, max_request_bytes=settings.max_request_bytes)
     app.add_middleware(ApiKeyMiddleware, verify=verify)
     return app

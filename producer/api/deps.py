@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from producer.api.waiter import JobWaiter
 from producer.services import Services
+from producer.waiting import JobWaiter
 
 
 def _services(request: Request) -> Services:

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core.errors import HubSpotActionsError, InvalidRequest
 from core.logging import get_logger
+from schemas.json_guard import MAX_JSON_DEPTH
 
 log = get_logger(__name__)
 
@@ -32,7 +33,7 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = [
             {
                 "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body",
-                "problem": str(err.get("msg", "invalid")),
+                "problem": str(err.get("msg", "invalid")).removeprefix("Value error, "),
             }
             for err in exc.errors()
         ]
@@ -46,7 +47,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            return _unparsable_body(exc.__cause__)
         codes = {404: "not_found", 405: "method_not_allowed"}
-        return error_response(
+        response = error_response(
             exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail)
         )
+        # A 405 names the methods the path takes (``Allow``, RFC 9110 section 15.5.6).
+        response.headers.update(exc.headers or {})
+        return response
+
+
+def _unparsable_body(cause: BaseException) -> JSONResponse:
+    """FastAPI answers 400 when it cannot parse a body; to us that is bad input, a 422."""
+    if isinstance(cause, RecursionError):
+        message = f"the request body is nested deeper than {MAX_JSON_DEPTH} levels"
+    else:
+        message = "the request body is not valid JSON"
+    return error_response(422, InvalidRequest.code, message)

@@ -2,34 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from producer.api.deps import ServicesDep
+from producer.api.openapi import V1_ERRORS, error_responses
 from producer.verification import verify_user
-from schemas.accounts import AccountStatus
+from schemas.accounts import IDENTIFIER_PATTERN, AccountStatus
+from schemas.json_guard import NO_NUL_PATTERN, find_problem
 
-router = APIRouter(prefix="/v1", tags=["connected accounts"])
+IDENTIFIER_HELP = "Your user's id: 1-255 characters, no '/', no whitespace, no NUL."
+#: The identifier as a path segment, documented with the same pattern as in bodies.
+IdentifierPath = Annotated[str, Path(pattern=IDENTIFIER_PATTERN, description=IDENTIFIER_HELP)]
+ConnectionPath = Annotated[str, Path(pattern=NO_NUL_PATTERN)]
+
+router = APIRouter(prefix="/v1", tags=["connected accounts"], responses=V1_ERRORS)
+#: Routes naming a connection (and maybe an account) can find neither.
+NOT_FOUND = error_responses(404)
 
 
 class AccountBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    connection_name: str = Field(min_length=1, max_length=64)
-    identifier: str = Field(min_length=1, max_length=255)
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, raw: Any) -> Any:
+        """A NUL character can name no account (PostgreSQL refuses it): 422, not a 500."""
+        problem = find_problem(raw)
+        if problem is not None:
+            raise ValueError(problem.message)
+        return raw
+
+    connection_name: str = Field(min_length=1, max_length=64, pattern=NO_NUL_PATTERN)
+    identifier: str = Field(pattern=IDENTIFIER_PATTERN, description=IDENTIFIER_HELP)
 
 
 class LinkBody(AccountBody):
     return_url: str | None = Field(
         default=None,
         max_length=2000,
+        pattern=NO_NUL_PATTERN,
         description="Where the callback page sends the user afterwards (must be allow-listed).",
     )
 
 
-@router.post("/connected-accounts")
+@router.post("/connected-accounts", responses=NOT_FOUND)
 def get_or_create_account(body: AccountBody, services: ServicesDep) -> dict[str, Any]:
     record = services.accounts.get_or_create(
         connection_name=body.connection_name, identifier=body.identifier
@@ -55,8 +74,10 @@ def verify_account(body: VerifyBody, services: ServicesDep) -> dict[str, Any]:
     return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
 
 
-@router.get("/connected-accounts/{connection_name}/{identifier}")
-def get_account(connection_name: str, identifier: str, services: ServicesDep) -> dict[str, Any]:
+@router.get("/connected-accounts/{connection_name}/{identifier}", responses=NOT_FOUND)
+def get_account(
+    connection_name: ConnectionPath, identifier: IdentifierPath, services: ServicesDep
+) -> dict[str, Any]:
     record = services.accounts.get(connection_name=connection_name, identifier=identifier)
     return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
 
@@ -66,7 +87,7 @@ def list_accounts(
     services: ServicesDep,
     status: AccountStatus | None = None,
     limit: int = Query(default=50, ge=1, le=200),
-    after: str | None = None,
+    after: str | None = Query(default=None, pattern=NO_NUL_PATTERN),
 ) -> dict[str, Any]:
     records, next_after = services.accounts.list_page(status=status, limit=limit, after=after)
     return {
@@ -75,13 +96,15 @@ def list_accounts(
     }
 
 
-@router.delete("/connected-accounts/{connection_name}/{identifier}")
-def delete_account(connection_name: str, identifier: str, services: ServicesDep) -> dict[str, Any]:
+@router.delete("/connected-accounts/{connection_name}/{identifier}", responses=NOT_FOUND)
+def delete_account(
+    connection_name: ConnectionPath, identifier: IdentifierPath, services: ServicesDep
+) -> dict[str, Any]:
     record = services.accounts.delete(connection_name=connection_name, identifier=identifier)
     return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
 
 
-@router.post("/authorization-links")
+@router.post("/authorization-links", responses=NOT_FOUND)
 def create_authorization_link(body: LinkBody, services: ServicesDep) -> dict[str, Any]:
     link = services.accounts.authorization_link(
         connection_name=body.connection_name,

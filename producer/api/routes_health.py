@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import redis
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +16,7 @@ from broker.redis_broker import HEARTBEAT_TIMEOUT_MS
 from broker.schedule import HEARTBEAT_KEY
 from producer.api.deps import ServicesDep
 from producer.api.metrics import render_shared_metrics
+from producer.api.openapi import JSON_OBJECT
 from store.migrate import is_up_to_date
 
 router = APIRouter(tags=["health"])
@@ -26,7 +27,16 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get(
+    "/readyz",
+    response_model=None,
+    responses={
+        503: {
+            "description": "A component is not ready (`checks` says which)",
+            "content": JSON_OBJECT,
+        }
+    },
+)
 async def readyz(services: ServicesDep) -> JSONResponse:
     checks = await run_in_threadpool(_checks, services)
     ok = all(v == "ok" for v in checks.values())
@@ -73,7 +83,11 @@ def _http_up(base: str) -> str:
     return "ok" if response.status_code < 500 else f"status {response.status_code}"
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses={200: {"description": "Prometheus text exposition format"}},
+)
 def metrics(services: ServicesDep) -> Response:
     """This process's own metrics, then the shared ones kept in Redis (``api.metrics``)."""
     body = generate_latest() + render_shared_metrics(services.ctx.redis)

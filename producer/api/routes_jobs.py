@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from core.errors import HubSpotActionsError, InvalidRequest, InvalidToolInput
 from producer.api.deps import ServicesDep, WaiterDep
-from producer.api.waiter import wait_for_job
+from producer.api.openapi import BATCH_BODY, JSON_OBJECT, SUBMIT_BODY, V1_ERRORS, error_responses
 from producer.jobs import MAX_BATCH, Submitted, parse_submit
 from producer.views import job_view
 from schemas.accounts import HUBSPOT_CONNECTION
+from schemas.json_guard import NO_NUL_PATTERN, JsonRejected, JsonTooDeep, loads
 from schemas.tools import tool_catalog
 
-router = APIRouter(prefix="/v1", tags=["jobs"])
+#: A job id as a path segment (a NUL can name no job: the URL is refused with 422).
+JobIdPath = Annotated[str, Path(pattern=NO_NUL_PATTERN)]
+
+#: At least one id (something besides commas and spaces), no NUL.
+IDS_PATTERN = r"^[^\x00]*[^\x00,\s][^\x00]*$"
+
+router = APIRouter(prefix="/v1", tags=["jobs"], responses=V1_ERRORS)
 
 #: Longest long-poll (seconds); larger ``wait`` values are clamped to it.
 MAX_WAIT_S = 30.0
@@ -42,8 +48,10 @@ def list_tools(
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return loads(raw)
+    except JsonTooDeep as exc:
+        raise InvalidRequest(f"the request body is {exc}") from None
+    except JsonRejected:
         raise InvalidToolInput("the request body is not valid JSON") from None
 
 
@@ -51,19 +59,33 @@ def _job_json(job: Any) -> dict[str, Any]:
     return job_view(job).model_dump(mode="json")
 
 
-@router.post("/jobs", status_code=202)
+@router.post(
+    "/jobs",
+    status_code=202,
+    openapi_extra=SUBMIT_BODY,
+    responses={
+        200: {
+            "description": "The job an earlier submit with this idempotency key created",
+            "content": JSON_OBJECT,
+        },
+        **error_responses(404, 409),
+    },
+)
 async def submit_job(request: Request, services: ServicesDep) -> JSONResponse:
     submit = parse_submit(await _json_body(request))
     result: Submitted = await run_in_threadpool(services.jobs.submit, submit)
     return JSONResponse({"job": _job_json(result.job)}, status_code=202 if result.created else 200)
 
 
-@router.post("/jobs/batch", status_code=202)
+@router.post("/jobs/batch", status_code=202, openapi_extra=BATCH_BODY)
 async def submit_batch(request: Request, services: ServicesDep) -> dict[str, Any]:
     body = await _json_body(request)
     items = body.get("jobs") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
         raise InvalidToolInput('the body must be {"jobs": [...]} with at least one job')
+    if not all(isinstance(item, dict) for item in items):
+        # The batch's own shape (as documented); what is inside an object is answered per item.
+        raise InvalidToolInput('every item of "jobs" must be a JSON object')
     if len(items) > MAX_BATCH:
         raise InvalidToolInput(f"at most {MAX_BATCH} jobs per batch (got {len(items)})")
     results = await run_in_threadpool(services.jobs.submit_batch, items)
@@ -75,19 +97,27 @@ async def submit_batch(request: Request, services: ServicesDep) -> dict[str, Any
     }
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", responses=error_responses(404))
 async def get_job(
-    job_id: str,
+    job_id: JobIdPath,
     services: ServicesDep,
     waiter: WaiterDep,
     wait: float = Query(default=0.0, ge=0.0, description="seconds to wait for a terminal status"),
 ) -> dict[str, Any]:
-    job = await wait_for_job(waiter, services.jobs.get, job_id, min(wait, MAX_WAIT_S))
+    job = await waiter.await_for(
+        job_id,
+        seconds=min(wait, MAX_WAIT_S),
+        read=lambda: run_in_threadpool(services.jobs.get, job_id),
+        done=lambda j: j.status.is_terminal,
+    )
     return {"job": _job_json(job)}
 
 
 @router.get("/jobs")
-def list_jobs(services: ServicesDep, ids: str = Query(default="")) -> dict[str, Any]:
+def list_jobs(
+    services: ServicesDep,
+    ids: str = Query(pattern=IDS_PATTERN, description="Up to 100 comma-separated job ids"),
+) -> dict[str, Any]:
     wanted = [i for i in (p.strip() for p in ids.split(",")) if i]
     if not wanted:
         raise InvalidRequest("ids: give up to 100 comma-separated job ids")
@@ -96,6 +126,6 @@ def list_jobs(services: ServicesDep, ids: str = Query(default="")) -> dict[str, 
     return {"jobs": [_job_json(j) for j in services.ctx.jobs.get_many(wanted)]}
 
 
-@router.post("/jobs/{job_id}/cancel")
-def cancel_job(job_id: str, services: ServicesDep) -> dict[str, Any]:
+@router.post("/jobs/{job_id}/cancel", responses=error_responses(404, 409))
+def cancel_job(job_id: JobIdPath, services: ServicesDep) -> dict[str, Any]:
     return {"job": _job_json(services.jobs.cancel(job_id))}

@@ -20,12 +20,22 @@ from starlette.concurrency import run_in_threadpool
 
 from core.errors import HubSpotActionsError
 from producer.api.deps import ServicesDep
+from producer.api.openapi import JSON_OBJECT, page_or_json_errors
 from producer.oauth_callback import CallbackResult, callback_answer, complete_authorization
 
 router = APIRouter(tags=["oauth"])
 
 
-@router.get("/oauth/callback", response_model=None)
+@router.get(
+    "/oauth/callback",
+    response_model=None,
+    response_class=HTMLResponse,
+    responses={
+        200: {"content": JSON_OBJECT, "description": "What happened (JSON if asked)"},
+        303: {"description": "Back to the return URL given when the link was made"},
+        **page_or_json_errors(400, 403, 409, 410, 422, 502, 503),
+    },
+)
 async def oauth_callback(request: Request, services: ServicesDep) -> Response:
     params = request.query_params
     wants_json = "application/json" in request.headers.get("accept", "") or (

@@ -19,11 +19,11 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, Streamable
 from starlette.types import ASGIApp
 
 from producer.actions import Actions
-from producer.api.waiter import JobWaiter
 from producer.mcp.auth import McpTokenAuth, grant_of_request
 from producer.mcp.backend import WebBackend
 from producer.mcp.server import build_server
 from producer.services import Services
+from producer.waiting import JobWaiter
 
 #: Where the web process serves MCP.
 MCP_PATH = "/mcp"
@@ -33,11 +33,7 @@ class McpHttp:
     """The ``/mcp`` ASGI app and the lifespan its session manager needs (``run``)."""
 
     def __init__(self, *, services: Services, waiter: JobWaiter) -> None:
-        from broker.redis_broker import redis_client
-        from producer.waiting import ThreadedJobWaiter
-
-        url = services.ctx.settings.require_redis_url("web")
-        backend = WebBackend(services, waiter, ThreadedJobWaiter(lambda: redis_client(url)))
+        backend = WebBackend(services, waiter)
         self.actions = Actions(backend=backend)
         self.manager = StreamableHTTPSessionManager(
             app=build_server(actions=self.actions, grant_of=grant_of_request),

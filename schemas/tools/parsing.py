@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from core.errors import InvalidToolInput, UnknownTool
+from schemas.json_guard import find_problem
 from schemas.tools.base import ToolInput
 from schemas.tools.messages import problems, summary
 from schemas.tools.registry import TOOLS
@@ -44,13 +45,28 @@ def _as_mapping(raw: object) -> object:
 
 
 def parse_tool_input(tool_name: str, raw: object) -> ToolInput:
-    """The validated, normalised input of ``tool_name``, or ``InvalidToolInput`` saying why not."""
+    """The validated, normalised input of ``tool_name``, or ``InvalidToolInput`` saying why not.
+
+    No NUL character and no nesting past 64 levels, in what was sent or in what it parses to
+    (``filterGroups`` may be JSON text): PostgreSQL cannot store NUL (DESIGN.md section 6).
+    """
     model = get_tool(tool_name).input_model
+    mapping = _as_mapping(raw)
+    _refuse_unsafe(mapping)
     try:
-        return model.model_validate(_as_mapping(raw))
+        parsed = model.model_validate(mapping)
     except ValidationError as exc:
         found = problems(exc, model)
         raise InvalidToolInput(summary(tool_name, found), errors=found) from None
+    _refuse_unsafe(canonical_input(parsed))
+    return parsed
+
+
+def _refuse_unsafe(value: object) -> None:
+    problem = find_problem(value, prefix=("tool_input",))
+    if problem is not None:
+        errors = [{"field": problem.field, "problem": problem.reason}]
+        raise InvalidToolInput(problem.message, errors=errors)
 
 
 def canonical_input(model: BaseModel) -> dict[str, Any]:

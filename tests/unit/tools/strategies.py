@@ -21,7 +21,10 @@ from schemas.tools.extras import ASSOCIATION_KEYS
 from schemas.tools.filters import MAX_FILTERS, MAX_FILTERS_PER_GROUP, MAX_GROUPS, OPERATORS
 
 #: Text without surrogates (JSON cannot carry them), at least one visible character.
-_TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=40).filter(str.strip)
+#: Any UTF-8 text but NUL, which every input refuses (PostgreSQL cannot store it; DESIGN s6).
+_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=40
+).filter(str.strip)
 _PADDING = st.sampled_from(["", " ", "  ", "\t", "\n"])
 _PROPERTY_NAME = st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True)
 _EMAIL = st.emails(domains=st.from_regex(r"[a-z][a-z0-9-]{0,15}\.[a-z]{2,8}", fullmatch=True))
