@@ -12,9 +12,9 @@ traffic and forever with none). Then it rebuilds Redis from SQL, the source of t
 lease lapsed (a killed worker) are re-queued (after ``JOB_MAX_LEASE_LAPSES`` lapses they fail
 ``worker_lost`` instead, ``worker.decisions.LeaseLapses``), ``queued`` jobs whose message is
 gone (Redis was down at submit, or flushed) are enqueued again, ``scheduled``/``retrying`` jobs
-missing from the job schedule are put back, ACTIVE and EXPIRED accounts missing from the refresh schedule are put back
-(``worker.refresh.schedule``), and finished jobs past retention are deleted. A Redis lock makes
-one scheduler do each sweep.
+missing from the job schedule are put back, ACTIVE and EXPIRED accounts missing from the refresh
+schedule are put back (``worker.refresh.schedule``), and finished jobs past retention are
+deleted. A Redis lock makes one scheduler do each sweep.
 """
 
 from __future__ import annotations
