@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -159,6 +160,47 @@ class Actions:
             ) from None
         return JobView.model_validate(body["job"])
 
+    def submit_tools(self, submissions: Iterable[Mapping[str, Any]]) -> list[JobView | ToolError]:
+        """Queue any number of tool runs, 100 per call (DESIGN section 12); in order, each the
+        accepted job or the ``ToolError`` that refused it (others still go: bulk work is not
+        stopped by one bad record).
+
+        Each submission is a ``POST /v1/jobs`` body: ``identifier``, ``tool_name``,
+        ``tool_input``, and optionally ``connection_name``, ``idempotency_key``, ``run_at``,
+        ``lane`` (default ``bulk``) and ``metadata``. In-process, every 100 are stored in one
+        transaction and enqueued in one pipeline.
+        """
+        out: list[JobView | ToolError] = []
+        chunk: list[dict[str, Any]] = []
+        for submission in submissions:
+            chunk.append(_bulk_payload(submission))
+            if len(chunk) == MAX_SUBMIT_BATCH:
+                out += self._submit_chunk(chunk)
+                chunk = []
+        if chunk:
+            out += self._submit_chunk(chunk)
+        return out
+
+    def _submit_chunk(self, chunk: list[dict[str, Any]]) -> list[JobView | ToolError]:
+        answers = self.backend.submit_jobs(chunk)["jobs"]
+        results: list[JobView | ToolError] = []
+        for payload, answer in zip(chunk, answers, strict=True):
+            if "error" in answer and "id" not in answer:
+                error = dict(answer["error"])
+                code, message = str(error.pop("code")), str(error.pop("message"))
+                results.append(
+                    self._tool_error(
+                        code,
+                        message,
+                        str(payload.get("identifier")),
+                        str(payload.get("connection_name") or HUBSPOT_CONNECTION),
+                        error,
+                    )
+                )
+            else:
+                results.append(JobView.model_validate(answer))
+        return results
+
     def get_job(self, job_id: str, *, wait: float = 0.0) -> JobView:
         return JobView.model_validate(self.backend.get_job(job_id, wait)["job"])
 
@@ -283,6 +325,19 @@ class Actions:
             except (ActionsError, HubSpotActionsError):
                 link = None
         return ToolError(code, message, retryable=retryable, reauth_link=link, **details)
+
+
+#: Submissions per batch call (``POST /v1/jobs/batch`` takes at most 100).
+MAX_SUBMIT_BATCH = 100
+
+
+def _bulk_payload(submission: Mapping[str, Any]) -> dict[str, Any]:
+    """A submission as the batch API takes it: ``bulk`` lane unless it names one, ISO run_at."""
+    payload = dict(submission)
+    payload.setdefault("lane", Lane.BULK.value)
+    if isinstance(payload.get("run_at"), datetime):
+        payload["run_at"] = payload["run_at"].isoformat()
+    return payload
 
 
 def _submit_payload(

@@ -56,6 +56,10 @@ class Backend(Protocol):
 
     def submit_job(self, payload: Body) -> Body: ...
 
+    def submit_jobs(self, payloads: list[Body]) -> Body:
+        """At most 100 submissions at once: ``{"jobs": [job view or {"error"}, ...]}``."""
+        ...
+
     def get_job(self, job_id: str, wait: float) -> Body: ...
 
     async def asubmit_job(self, payload: Body) -> Body:
@@ -131,6 +135,9 @@ class HttpBackend:
 
     def submit_job(self, payload: Body) -> Body:
         return self._send(_submit_request(payload))
+
+    def submit_jobs(self, payloads: list[Body]) -> Body:
+        return self._send(_Request("POST", "/v1/jobs/batch", {"json": {"jobs": payloads}}))
 
     async def asubmit_job(self, payload: Body) -> Body:
         return await self._asend(_submit_request(payload))
@@ -271,6 +278,21 @@ class InProcessBackend:
         with _as_actions_error():
             submitted = self.services.jobs.submit(parse_submit(payload))
             return {"job": job_view(submitted.job).model_dump(mode="json")}
+
+    def submit_jobs(self, payloads: list[Body]) -> Body:
+        """One transaction for the valid ones and one pipelined enqueue (``submit_batch``)."""
+        from producer.views import job_view
+
+        with _as_actions_error():
+            results = self.services.jobs.submit_batch(payloads)
+        return {
+            "jobs": [
+                {"error": r.to_dict()}
+                if isinstance(r, HubSpotActionsError)
+                else job_view(r.job).model_dump(mode="json")
+                for r in results
+            ]
+        }
 
     async def asubmit_job(self, payload: Body) -> Body:
         """The in-process services are synchronous (SQL, Redis): run them on a thread."""
