@@ -49,6 +49,8 @@ class JobRecord:
     lease_expires_at: datetime | None
     #: How many times the job's worker died while running it (the sweep counts lapsed leases).
     lease_lapses: int = 0
+    #: The record the job writes, if any (``schemas.tools.coalescing.record_key``).
+    record_key: str | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> JobRecord:
