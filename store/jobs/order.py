@@ -12,8 +12,8 @@ back: their ``run_at`` is the order their submitter asked for.
 A refused job stays ``queued`` without a message. The worker that finishes its predecessor sends
 one (``next_in_line``); if that worker dies first, the sweep's lost-message pass re-sends it.
 
-``claim_batch`` is the coalescing worker's claim (DESIGN.md section 12): the next ready jobs of
-one account and tool under the same lease rules, skipping any whose record is already taken.
+``claim_batch`` is the coalescing worker's claim (DESIGN.md section 12): the ready jobs of one
+account and tool under the same lease rules, skipping any whose record is already taken.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, update
 
 from schemas.jobs import JobStatus
 from store.jobs.record import JobRecord, JobTable
@@ -67,13 +67,16 @@ class JobBatches(JobTable):
         return int(counted or 0)
 
     def claim_batch(
-        self, anchor: JobRecord, *, owner: str, lease_seconds: float, limit: int
+        self, first: JobRecord, *, owner: str, lease_seconds: float, limit: int
     ) -> list[JobRecord]:
-        """Up to ``limit`` more ready jobs of ``anchor``'s account and tool, claimed like
-        ``claim`` (``running``, each under its own lease), oldest first.
+        """Up to ``limit`` ready jobs of ``first``'s account and tool, claimed like ``claim``
+        (``running``, each under its own lease): ``first`` ahead if it is still ready, then the
+        oldest.
 
-        Jobs whose record an unfinished earlier job holds (the anchor included) are skipped, so
-        no two jobs of the result, or of it and the anchor, write the same record. On PostgreSQL
+        The coalescing worker's claim (``worker.coalesce``): one message claims the whole batch,
+        so concurrent messages of the same jobs find them taken and skip, instead of each
+        claiming its own job and splitting the batch. A job whose record an earlier unfinished
+        job holds is not ready, so no two jobs of a batch write the same record. On PostgreSQL,
         rows another claim has locked are skipped rather than waited for.
         """
         if limit <= 0:
@@ -82,13 +85,12 @@ class JobBatches(JobTable):
         picked = (
             select(jobs.c.id)
             .where(
-                jobs.c.account_id == anchor.account_id,
-                jobs.c.tool_name == anchor.tool_name,
+                jobs.c.account_id == first.account_id,
+                jobs.c.tool_name == first.tool_name,
                 jobs.c.status == JobStatus.QUEUED.value,
-                jobs.c.id != anchor.id,
                 claimable(),
             )
-            .order_by(jobs.c.created_at, jobs.c.id)
+            .order_by(case((jobs.c.id == first.id, 0), else_=1), jobs.c.created_at, jobs.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -105,7 +107,7 @@ class JobBatches(JobTable):
                 .returning(*jobs.c)
             ).all()
         claimed = [JobRecord.from_row(r) for r in rows]
-        return sorted(claimed, key=lambda j: (j.created_at, j.id))
+        return sorted(claimed, key=lambda j: (j.id != first.id, j.created_at, j.id))
 
     def next_in_line(self, job: JobRecord) -> JobRecord | None:
         """The job now free to start on ``job``'s record (``job`` has finished), if any."""

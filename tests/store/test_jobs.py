@@ -14,7 +14,6 @@ from store.accounts import AccountStore
 from store.db import Database
 from store.jobs import JobStore, NewJob
 
-
 _emails = itertools.count(1)
 
 

@@ -38,9 +38,7 @@ def _finish(store: JobStore, job: JobRecord) -> None:
     assert store.finish(job, status=JobStatus.SUCCEEDED, history=[], attempts=1, result={})
 
 
-def test_a_later_write_of_a_record_waits_for_the_earlier_one(
-    db: Database, account_id: str
-) -> None:
+def test_a_later_write_of_a_record_waits_for_the_earlier_one(db: Database, account_id: str) -> None:
     """v2 of a contact cannot be claimed while v1 is queued or running; after v1, it can."""
     store = JobStore(db=db)
     v1 = _update(store, account_id, "101", "v1")
@@ -81,34 +79,34 @@ def test_a_create_and_an_update_by_email_share_the_record(db: Database, account_
 def test_claim_batch_takes_ready_jobs_oldest_first_and_skips_taken_records(
     db: Database, account_id: str
 ) -> None:
-    """The batch claim takes other records' jobs in order, never a second write of a record."""
+    """The batch claim takes the given job first, then the oldest ready ones, never two writes
+    of one record, nor a record an unfinished earlier job holds."""
     store = JobStore(db=db)
-    anchor = _update(store, account_id, "1", "a")
-    same_as_anchor = _update(store, account_id, "1", "b")
+    held = _update(store, account_id, "1", "a")
+    behind_held = _update(store, account_id, "1", "b")
     others = [_update(store, account_id, str(n), "x") for n in range(2, 6)]
     twice = _update(store, account_id, "2", "again")
-    claimed_anchor = store.claim(anchor.id, owner="w", lease_seconds=30)
-    assert claimed_anchor is not None
-    batch = store.claim_batch(claimed_anchor, owner="w", lease_seconds=30, limit=3)
-    assert [j.id for j in batch] == [j.id for j in others[:3]]
+    assert store.claim(held.id, owner="w", lease_seconds=30) is not None
+    batch = store.claim_batch(others[2], owner="w", lease_seconds=30, limit=3)
+    assert [j.id for j in batch] == [others[2].id, others[0].id, others[1].id]
     assert all(j.status is JobStatus.RUNNING and j.lease_owner == "w" for j in batch)
-    rest = store.claim_batch(claimed_anchor, owner="w", lease_seconds=30, limit=10)
+    rest = store.claim_batch(others[2], owner="w", lease_seconds=30, limit=10)
     assert [j.id for j in rest] == [others[3].id]
-    assert store.get(same_as_anchor.id).status is JobStatus.QUEUED  # type: ignore[union-attr]
+    assert store.get(behind_held.id).status is JobStatus.QUEUED  # type: ignore[union-attr]
     assert store.get(twice.id).status is JobStatus.QUEUED  # type: ignore[union-attr]
 
 
 def test_claim_batch_stays_within_the_account_and_tool(db: Database, account_id: str) -> None:
-    """Jobs of another tool or another account are not coalesced with the anchor."""
+    """Jobs of another tool or another account are not coalesced with the given one."""
     store = JobStore(db=db)
     other_account = (
         AccountStore(db=db).get_or_create(connection_name="hubspot", identifier="user_2").id
     )
-    anchor = _update(store, account_id, "1", "a")
+    first = _update(store, account_id, "1", "a")
     _update(store, other_account, "2", "a")
     store.create(_new(account_id, "hubspot_deal_update", {"deal_id": "3", "amount": "1"}))
-    claimed = store.claim(anchor.id, owner="w", lease_seconds=30)
-    assert claimed is not None
-    assert store.claim_batch(claimed, owner="w", lease_seconds=30, limit=99) == []
+    assert store.ready_count(account_id, UPDATE, limit=100) == 1
+    claimed = store.claim_batch(first, owner="w", lease_seconds=30, limit=99)
+    assert [j.id for j in claimed] == [first.id]
     assert store.ready_count(account_id, UPDATE, limit=100) == 0
     assert store.ready_count(account_id, "hubspot_deal_update", limit=100) == 1
