@@ -49,6 +49,13 @@ class JobRef:
     id: str
     lane: Lane
     generation: int
+    #: The job's tool: the worker sends coalesced tools' jobs in batches (DESIGN.md s12) and
+    #: must know which before it claims (a name, not data of the job).
+    tool: str | None = None
+    #: A wake-up of a job that waited for an earlier write of its record (``store.jobs.order``):
+    #: a message id of its own, so the late acknowledgement of the message that found the job
+    #: held back cannot delete it.
+    wake: bool = False
 
     @property
     def queue(self) -> str:
@@ -56,7 +63,8 @@ class JobRef:
 
     @property
     def message_id(self) -> str:
-        return f"{self.id}.{self.generation}"
+        suffix = ".wake" if self.wake else ""
+        return f"{self.id}.{self.generation}{suffix}"
 
 
 def job_ref(job: JobRecord) -> JobRef:
@@ -64,7 +72,7 @@ def job_ref(job: JobRecord) -> JobRef:
 
     Not ``attempts + rate_waits``: a wait for our own rate budget uses neither, yet re-queues.
     """
-    return JobRef(id=job.id, lane=job.lane, generation=len(job.history))
+    return JobRef(id=job.id, lane=job.lane, generation=len(job.history), tool=job.tool_name)
 
 
 class Dispatcher:
@@ -88,7 +96,7 @@ class Dispatcher:
                     queue_name=queue,
                     actor_name=actor,
                     args=(ref.id,),
-                    kwargs={},
+                    kwargs={} if ref.tool is None else {"tool": ref.tool},
                     options={"redis_message_id": ref.message_id},
                 )
             )
