@@ -97,6 +97,12 @@ class JobBatches(JobTable):
         with self.db.write() as conn:
             if not self.db.is_sqlite:
                 conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                # One batch claim at a time per account and tool: concurrent messages of the
+                # same backlog would otherwise each take a share of it (row by row, SKIP LOCKED)
+                # and split one full call into several. SQLite serializes writes anyway.
+                conn.execute(
+                    select(func.pg_advisory_xact_lock(func.hashtext(_lock_key(first))))
+                )
             ids = [r.id for r in conn.execute(picked)]
             if not ids:
                 return []
@@ -127,6 +133,10 @@ class JobBatches(JobTable):
         with self.db.read() as conn:
             row = conn.execute(stmt).first()
         return None if row is None else JobRecord.from_row(row)
+
+
+def _lock_key(job: JobRecord) -> str:
+    return f"claim_batch:{job.account_id}:{job.tool_name}"
 
 
 def running_values(owner: str, lease_until: Any, now: Any) -> dict[str, Any]:
