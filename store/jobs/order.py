@@ -100,9 +100,7 @@ class JobBatches(JobTable):
                 # One batch claim at a time per account and tool: concurrent messages of the
                 # same backlog would otherwise each take a share of it (row by row, SKIP LOCKED)
                 # and split one full call into several. SQLite serializes writes anyway.
-                conn.execute(
-                    select(func.pg_advisory_xact_lock(func.hashtext(_lock_key(first))))
-                )
+                conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(_lock_key(first)))))
             ids = [r.id for r in conn.execute(picked)]
             if not ids:
                 return []
