@@ -65,6 +65,13 @@ class JobRef:
 
     id: str
     lane: Lane
+    #: The job's tool: the worker sends coalesced tools' jobs in batches (DESIGN.md s12) and
+    #: must know which before it claims (a name, not data of the job).
+    tool: str | None = None
+    #: A wake-up of a job that waited for an earlier write of its record (``store.jobs.order``).
+    #: Every enqueue has a fresh message id, so it cannot collide with the message that found
+    #: the job held back; the flag only says why it was sent (logs).
+    wake: bool = False
 
     @property
     def queue(self) -> str:
@@ -73,7 +80,7 @@ class JobRef:
 
 def job_ref(job: JobRecord) -> JobRef:
     """The ref of a job row."""
-    return JobRef(id=job.id, lane=job.lane)
+    return JobRef(id=job.id, lane=job.lane, tool=job.tool_name)
 
 
 def job_message_key(job_id: str) -> str:
@@ -98,7 +105,13 @@ class Dispatcher:
         for ref in refs:
             queue, actor = _LANE_ROUTES[ref.lane]
             messages.append(
-                Message(queue_name=queue, actor_name=actor, args=(ref.id,), kwargs={}, options={})
+                Message(
+                    queue_name=queue,
+                    actor_name=actor,
+                    args=(ref.id,),
+                    kwargs={} if ref.tool is None else {"tool": ref.tool},
+                    options={},
+                )
             )
         if not messages:
             return

@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     #: A job whose lease lapsed this many times (its worker died each time) fails ``worker_lost``
     #: instead of being re-queued forever.
     job_max_lease_lapses: int = Field(default=3, ge=1)
+    #: How long a ``bulk`` job of a coalesced tool may wait for others of its account and tool
+    #: to join its batch call (DESIGN.md section 12); ``interactive`` jobs never wait.
+    bulk_coalesce_ms: int = Field(default=250, ge=0)
     #: Wake idle workers through Redis pub/sub when work arrives (off: Dramatiq's stock idle
     #: polling; only useful to measure the difference).
     worker_wakeups: bool = True

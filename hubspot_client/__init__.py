@@ -23,6 +23,7 @@ from hubspot_client.errors import (
 )
 from hubspot_client.oauth import OAuthClient, TokenGrant
 from hubspot_client.responses import HubSpotResponse, RateLimitInfo
+from hubspot_client.translate import batch_item_error
 
 __all__ = [
     "AuthCodeRejected",
@@ -45,4 +46,5 @@ __all__ = [
     "RateLimitInfo",
     "RefreshTokenRejected",
     "TokenGrant",
+    "batch_item_error",
 ]

@@ -16,8 +16,9 @@ errors); only its class name is. The original stays reachable as ``__cause__`` f
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -152,6 +153,41 @@ def crm_error(response: httpx.Response, *, now: float, redact: Redactor) -> HubS
     """The typed error for a non-2xx CRM response (DESIGN.md section 7 decides what follows)."""
     failure = _Failure.read(response, now=now, redact=redact)
     return _crm_builder(failure)(failure)
+
+
+#: A failed batch input's ``category`` and the status a single call of it answers with
+#: (facts 2.1, 2.6, 2.7, 2.10); any other category is read as a 400 (no retry).
+_ITEM_STATUSES = {
+    "OBJECT_NOT_FOUND": 404,
+    "CONFLICT": 409,
+    "VALIDATION_ERROR": 400,
+    "MISSING_SCOPES": 403,
+    "RATE_LIMITS": 429,
+}
+
+
+def batch_item_error(error: Mapping[str, Any], *, correlation_id: str | None) -> HubSpotError:
+    """One failed input of a batch answer (207 ``errors[]``, a ``StandardError``) as the typed
+    error a single call of that input would have raised: same classes, same wording.
+
+    The ``StandardError`` has no HTTP status of its own (its ``status`` is ``"error"``), so the
+    category stands for it; the batch call's correlation id is the item's.
+    """
+    status = _ITEM_STATUSES.get(str(error.get("category")), 400)
+    body = parse_error_body(json.dumps(dict(error)).encode(), redact=_no_secrets)
+    failure = _Failure(
+        status=status,
+        body=body,
+        correlation_id=body.correlation_id or correlation_id,
+        retry_after=None,
+        rate_limit=None,
+    )
+    return _crm_builder(failure)(failure)
+
+
+def _no_secrets(text: str) -> str:
+    # A batch answer is HubSpot's JSON about records: it carries no token to redact.
+    return text
 
 
 def _crm_builder(failure: _Failure) -> Callable[[_Failure], HubSpotError]:

@@ -138,6 +138,8 @@ class HistoryEntry(BaseModel):
     http_status: int | None = None
     category: str | None = None
     delay_s: float | None = None
+    #: The attempt was one item of a coalesced HubSpot batch call of this many (DESIGN.md s12).
+    batch_size: int | None = None
 
 
 class HubSpotErrorInfo(BaseModel):

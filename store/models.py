@@ -108,6 +108,7 @@ class JobRow(Base):
         Index(None, "status", "lease_expires_at"),
         Index(None, "account_id", "status"),
         Index(None, "finished_at"),
+        Index(None, "account_id", "record_key", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -140,6 +141,9 @@ class JobRow(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The caller's own JSON object (<= 4 KiB), echoed in the job view and its webhook events.
     job_metadata: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType)
+    #: The record the job writes (``schemas.tools.coalescing.record_key``): jobs of one account
+    #: and one key start one at a time, in submission order.
+    record_key: Mapped[str | None] = mapped_column(String(300))
 
 
 class ApiKeyRow(Base):

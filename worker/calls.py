@@ -40,22 +40,34 @@ class HubSpotCalls:
     hubspot: HubSpotClient
     throttle: PortalThrottle
 
-    def start(self, job: JobRecord, account: AccountRecord | None) -> JobCall:
-        return JobCall(self, job, account)
+    def start(
+        self, job: JobRecord, account: AccountRecord | None, request: HubSpotRequest | None = None
+    ) -> JobCall:
+        """``job``'s call; ``request`` replaces the one its input builds (a coalesced batch call
+        made on behalf of ``job`` and others of the same tool, ``worker.coalesce``)."""
+        return JobCall(self, job, account, request)
 
 
 class JobCall:
-    def __init__(self, calls: HubSpotCalls, job: JobRecord, account: AccountRecord | None):
+    def __init__(
+        self,
+        calls: HubSpotCalls,
+        job: JobRecord,
+        account: AccountRecord | None,
+        request: HubSpotRequest | None = None,
+    ):
         self.calls = calls
         self.job = job
         self.claimed_account = account
         self.token: AccessToken | None = None
-        self.request: HubSpotRequest | None = None
+        self.request: HubSpotRequest | None = request
 
     def send(self) -> HubSpotResponse:
         account = self._runnable_account()
         tool = get_tool(self.job.tool_name)
-        request = self.request = tool.build_request(parse_tool_input(tool.name, self.job.input))
+        if self.request is None:
+            self.request = tool.build_request(parse_tool_input(tool.name, self.job.input))
+        request = self.request
         _check_scopes(tool, account)
         self.calls.throttle.acquire(self.job.id, account, request)
         self.token = self.calls.tokens.get(account.id)
@@ -85,6 +97,13 @@ class JobCall:
             hubspot=self.calls.hubspot,
             access_token=token.value.get_secret_value(),
         )
+
+    def follow_up(self, request: HubSpotRequest) -> HubSpotResponse:
+        """Another call after ``send`` reached HubSpot (a read that settles what the first call
+        did), with the same token, counted in the portal's budget."""
+        account, token, _ = self._sent()
+        self.calls.throttle.record(self.job.id, account, request)
+        return self.calls.hubspot.send(request, access_token=token.value.get_secret_value())
 
     def _runnable_account(self) -> AccountRecord:
         """The account as read when the job was claimed, if it may run jobs now."""

@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Protocol
 
 import structlog
 from dramatiq.middleware import TimeLimitExceeded
@@ -28,6 +29,7 @@ from hubspot_client.errors import HubSpotConflict, HubSpotUnauthorized
 from hubspot_client.responses import HubSpotResponse
 from schemas.jobs import MAX_RESULT_BYTES
 from schemas.tools import get_tool
+from schemas.tools.coalescing import COALESCED_TOOLS
 from store.accounts import AccountRecord, AccountStore
 from store.errors import StoreUnavailable
 from store.jobs import JobRecord, JobStore
@@ -70,6 +72,12 @@ class _Decided:
     exc: BaseException
 
 
+class BatchRunner(Protocol):
+    """What runs a job of a coalesced tool (``worker.coalesce.Coalescer``)."""
+
+    def run(self, job_id: str) -> None: ...
+
+
 class JobExecutor:
     def __init__(
         self,
@@ -89,9 +97,18 @@ class JobExecutor:
         self.lease = lease
         self.table = table or DecisionTable()
         self.clock = clock or SystemClock()
+        #: Runs jobs of the tools sent in batches (DESIGN.md section 12); wired by the runtime.
+        self.coalescer: BatchRunner | None = None
 
-    def run(self, job_id: str) -> None:
-        """Run ``job_id`` if it is still queued (redelivered messages find it claimed: no-op)."""
+    def run(self, job_id: str, tool: str | None = None) -> None:
+        """Run ``job_id`` if it is still queued (redelivered messages find it claimed: no-op).
+
+        ``tool``, when the message names it, sends a job of a coalesced tool to the coalescer,
+        which claims it together with the other ready jobs of its account and tool.
+        """
+        if tool in COALESCED_TOOLS and self.coalescer is not None:
+            self.coalescer.run(job_id)
+            return
         claimed = self.jobs.claim_with(
             job_id,
             owner=self.lease.owner,
@@ -104,6 +121,10 @@ class JobExecutor:
         job, account = claimed
         # Cleared with the rest of the message's context by ``worker.middleware.JobContext``.
         structlog.contextvars.bind_contextvars(tool=job.tool_name)
+        self.run_claimed(job, account)
+
+    def run_claimed(self, job: JobRecord, account: AccountRecord | None) -> None:
+        """One attempt of a job this worker has claimed, its ending recorded."""
         self._record(job, self._attempt(job, account))
 
     def _attempt(self, job: JobRecord, account: AccountRecord | None) -> _Answered | _Decided:
@@ -111,7 +132,7 @@ class JobExecutor:
 
         A database outage propagates: the lease lapses and the sweep re-queues the job.
         """
-        state = _state_of(job)
+        state = attempt_state(job)
         call = self.calls.start(job, account)
         step: Callable[[], HubSpotResponse] = call.send
         while True:
@@ -136,7 +157,7 @@ class JobExecutor:
                 f"HubSpot's answer is larger than {MAX_RESULT_BYTES} bytes; ask for fewer "
                 "properties or a smaller limit"
             )
-            ended = _Decided(self.table.decide(exc, _state_of(job), self.clock.now()), exc)
+            ended = _Decided(self.table.decide(exc, attempt_state(job), self.clock.now()), exc)
         if isinstance(ended, _Answered):
             self.outcomes.succeed(job, ended.response, recovered=ended.recovered)
         elif isinstance(ended.decision, Fail):
@@ -146,7 +167,8 @@ class JobExecutor:
             self.outcomes.wait(job, ended.decision, ended.exc)
 
 
-def _state_of(job: JobRecord) -> AttemptState:
+def attempt_state(job: JobRecord) -> AttemptState:
+    """What the decision table needs of ``job`` before an attempt."""
     try:
         retry_unknown = get_tool(job.tool_name).retry_unknown_outcome
     except Exception:

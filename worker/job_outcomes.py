@@ -41,15 +41,29 @@ class JobOutcomes:
         mint_reauth_link: Callable[[str], str | None],
         clock: Clock,
         on_schema_stale: Callable[[str], None] | None = None,
+        on_record_free: Callable[[JobRecord], None] | None = None,
     ) -> None:
+        """``on_record_free`` hears of a job with a ``record_key`` that finished: the next job
+        of the same record may start now (``store.jobs.order``)."""
         self.jobs = jobs
         self.job_schedule = job_schedule
         self.mint_reauth_link = mint_reauth_link
         self.clock = clock
         self.on_schema_stale = on_schema_stale
+        self.on_record_free = on_record_free
 
-    def succeed(self, job: JobRecord, response: HubSpotResponse, *, recovered: bool) -> None:
-        entry = self._entry(HistoryOutcome.SUCCEEDED, http_status=response.status_code)
+    def succeed(
+        self,
+        job: JobRecord,
+        response: HubSpotResponse,
+        *,
+        recovered: bool,
+        batch_size: int | None = None,
+    ) -> None:
+        """``batch_size``: the job's result was its item of a coalesced call of that many."""
+        entry = self._entry(
+            HistoryOutcome.SUCCEEDED, http_status=response.status_code, batch_size=batch_size
+        )
         if recovered:
             entry["category"] = RECOVERED_DUPLICATE
         landed = self.jobs.finish(
@@ -60,8 +74,16 @@ class JobOutcomes:
             attempts=job.attempts + 1,
         )
         report_end(JobEnd(job.id, JobStatus.SUCCEEDED, job.attempts + 1, landed, **_about(job)))
+        self._free_record(job, landed)
 
-    def fail(self, job: JobRecord, decision: Fail, exc: BaseException) -> None:
+    def fail(
+        self,
+        job: JobRecord,
+        decision: Fail,
+        exc: BaseException,
+        *,
+        batch_size: int | None = None,
+    ) -> None:
         if decision.internal:
             log.error("job.internal_error", exc_info=exc)
         if (
@@ -76,7 +98,7 @@ class JobOutcomes:
         if decision.needs_reauth_link:
             error["reauth_link"] = self._reauth_link(job.account_id)
         code = str(error["code"])
-        entry = self._entry(code, **_http_info(exc))
+        entry = self._entry(code, batch_size=batch_size, **_http_info(exc))
         landed = self.jobs.finish(
             job,
             status=JobStatus.FAILED,
@@ -87,11 +109,21 @@ class JobOutcomes:
         report_end(
             JobEnd(job.id, JobStatus.FAILED, job.attempts + 1, landed, code=code, **_about(job))
         )
+        self._free_record(job, landed)
 
-    def wait(self, job: JobRecord, decision: Wait, exc: BaseException) -> None:
+    def wait(
+        self,
+        job: JobRecord,
+        decision: Wait,
+        exc: BaseException,
+        *,
+        batch_size: int | None = None,
+    ) -> None:
         due = self.clock.now() + timedelta(seconds=decision.delay_s)
         delay_s = round(decision.delay_s, 3)
-        entry = self._entry(decision.kind.outcome, delay_s=delay_s, **_http_info(exc))
+        entry = self._entry(
+            decision.kind.outcome, delay_s=delay_s, batch_size=batch_size, **_http_info(exc)
+        )
         attempts = job.attempts + (1 if decision.uses_attempt else 0)
         landed = self.jobs.defer(
             job,
@@ -121,6 +153,10 @@ class JobOutcomes:
             self.job_schedule.add(job.id, due.timestamp())
         except redis.RedisError as err:  # the sweep re-adds it from SQL
             log.warning("job.schedule_failed", error=type(err).__name__)
+
+    def _free_record(self, job: JobRecord, landed: bool) -> None:
+        if landed and job.record_key is not None and self.on_record_free is not None:
+            self.on_record_free(job)
 
     def _reauth_link(self, account_id: str) -> str | None:
         try:

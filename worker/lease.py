@@ -40,13 +40,20 @@ class LeaseKeeper:
         self.lease_seconds = lease_seconds
         self.max_hold_s = max_hold_s
         self._held: dict[str, float] = {}  # job id -> monotonic time it was first held
+        self._holds: dict[str, int] = {}  # job id -> holds not yet released
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
     def hold(self, job_id: str) -> None:
-        """Renew ``job_id``'s lease (if this worker holds it) until ``release``."""
+        """Renew ``job_id``'s lease (if this worker holds it) until as many ``release`` calls.
+
+        Counted: a coalesced batch holds the leases of all its jobs (``worker.coalesce``) while
+        another thread may hold and release one of them for its own (skipped) message; that
+        release must not stop the renewal the batch still needs.
+        """
         with self._lock:
+            self._holds[job_id] = self._holds.get(job_id, 0) + 1
             self._held.setdefault(job_id, time.monotonic())
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
@@ -54,6 +61,11 @@ class LeaseKeeper:
 
     def release(self, job_id: str) -> None:
         with self._lock:
+            left = self._holds.get(job_id, 0) - 1
+            if left > 0:
+                self._holds[job_id] = left
+                return
+            self._holds.pop(job_id, None)
             self._held.pop(job_id, None)
 
     def held(self) -> list[str]:

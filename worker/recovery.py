@@ -53,14 +53,14 @@ def recover_contact_create(
         params={"properties": properties} if properties else {},
     )
     response = hubspot.send(fetch, access_token=access_token)
-    if not _created_during(job, response.body):
+    if not created_during(job, response.body):
         log.info("job.duplicate_not_ours", contact_id=conflict.existing_id)
         raise conflict
     log.info("job.duplicate_recovered", contact_id=conflict.existing_id)
     return response
 
 
-def _created_during(job: JobRecord, body: object) -> bool:
+def created_during(job: JobRecord, body: object) -> bool:
     """Whether the contact in ``body`` was created after ``job`` first started."""
     if not isinstance(body, dict) or job.started_at is None:
         return False

@@ -5,23 +5,27 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import redis
 from dramatiq.middleware import Middleware
 
 from broker.counters import Counters
+from broker.dispatch import job_ref
 from broker.parts import ProcessParts
 from broker.redis_broker import Broker, build_broker
 from core.logging import get_logger
 from core.settings import Settings
 from hubspot_client.client import HubSpotClient
 from hubspot_client.oauth import OAuthClient
+from store.errors import StoreUnavailable
+from store.jobs import JobRecord
 from store.links import mint_authorization_link
 from store.portal_schemas import PortalSchemaStore
 from worker import job_metrics
 from worker.calls import HubSpotCalls
+from worker.coalesce import Coalescer
 from worker.decisions import DecisionTable, LeaseLapses
 from worker.executor import JobExecutor, LeaseTerms
 from worker.job_outcomes import JobOutcomes
@@ -175,8 +179,27 @@ class WorkerRuntime(ProcessParts):
         except redis.RedisError as exc:
             log.warning("portal_schema.enqueue_failed", error=type(exc).__name__)
 
+    def wake_next_of_record(self, job: JobRecord) -> None:
+        """``job`` finished: send the message of the job waiting behind it on its record, if
+        any (Redis or SQL down: the sweep's lost-message pass sends it later)."""
+        try:
+            waiting = self.jobs.next_in_line(job)
+            if waiting is not None:
+                self.dispatcher.enqueue_jobs([replace(job_ref(waiting), wake=True)])
+        except (redis.RedisError, StoreUnavailable) as exc:
+            log.warning("job.wake_failed", error=type(exc).__name__)
+
     @cached_property
     def executor(self) -> JobExecutor:
+        executor = self._executor()
+        executor.coalescer = Coalescer(
+            executor=executor,
+            keeper=self.lease,
+            bulk_wait_s=self.settings.bulk_coalesce_ms / 1000.0,
+        )
+        return executor
+
+    def _executor(self) -> JobExecutor:
         return JobExecutor(
             jobs=self.jobs,
             accounts=self.accounts,
@@ -191,6 +214,7 @@ class WorkerRuntime(ProcessParts):
                 mint_reauth_link=self.mint_reauth_link,
                 clock=self.clock,
                 on_schema_stale=self.request_portal_schema,
+                on_record_free=self.wake_next_of_record,
             ),
             lease=LeaseTerms(owner=self.owner, seconds=self.settings.job_lease_seconds),
             table=DecisionTable(),

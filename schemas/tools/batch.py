@@ -12,6 +12,7 @@ inside one call; the agent is told at submission which items collide.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import Field, model_validator
@@ -20,7 +21,7 @@ from schemas.tools.base import CreateInput, ToolInput, UpdateInput, id_params
 from schemas.tools.companies import CompanyUpdateInput
 from schemas.tools.contacts import ContactCreateInput, ContactUpdateInput
 from schemas.tools.deals import DealUpdateInput
-from schemas.tools.request import HubSpotRequest, objects_path
+from schemas.tools.request import HubSpotRequest, ObjectType, objects_path
 from schemas.tools.values import fail
 
 #: HubSpot's batch endpoints take at most this many inputs a call.
@@ -61,15 +62,53 @@ class _BatchInput(ToolInput):
         return self
 
 
+def batch_create_request(
+    object_type: ObjectType, items: Sequence[CreateInput], trace_ids: Sequence[str] = ()
+) -> HubSpotRequest:
+    """``POST .../batch/create`` with each item's single-create body as one input.
+
+    ``trace_ids`` (one per item, or none) become the inputs' ``objectWriteTraceId``: HubSpot
+    names it in the context of a failed input's error, which is how the worker's coalesced
+    calls (``worker.coalesce``) tell whose input failed.
+    """
+    inputs = [dict(item.to_request().json or {}) for item in items]
+    _trace(inputs, trace_ids)
+    return HubSpotRequest(
+        method="POST",
+        path=objects_path(object_type, "batch", "create"),
+        json={"inputs": inputs},
+    )
+
+
+def batch_update_request(
+    object_type: ObjectType, items: Sequence[UpdateInput], trace_ids: Sequence[str] = ()
+) -> HubSpotRequest:
+    """``POST .../batch/update``: each input's id (``idProperty=email`` for an email)."""
+    inputs = []
+    for item in items:
+        entry: dict[str, Any] = {"id": item.record, **id_params(item.record)}
+        entry["properties"] = item.hubspot_properties()
+        inputs.append(entry)
+    _trace(inputs, trace_ids)
+    return HubSpotRequest(
+        method="POST",
+        path=objects_path(object_type, "batch", "update"),
+        json={"inputs": inputs},
+    )
+
+
+def _trace(inputs: list[dict[str, Any]], trace_ids: Sequence[str]) -> None:
+    if trace_ids:
+        if len(trace_ids) != len(inputs):
+            raise ValueError("give one trace id per input, or none")
+        for entry, trace_id in zip(inputs, trace_ids, strict=True):
+            entry["objectWriteTraceId"] = trace_id
+
+
 class _BatchCreate(_BatchInput):
     def to_request(self) -> HubSpotRequest:
         """``POST .../batch/create`` with each item's single-create body as one input."""
-        items: list[CreateInput] = self.inputs
-        return HubSpotRequest(
-            method="POST",
-            path=objects_path(self.object_type, "batch", "create"),
-            json={"inputs": [item.to_request().json for item in items]},
-        )
+        return batch_create_request(self.object_type, self.inputs)
 
 
 class _BatchUpdate(_BatchInput):
@@ -79,17 +118,7 @@ class _BatchUpdate(_BatchInput):
 
     def to_request(self) -> HubSpotRequest:
         """``POST .../batch/update``: each input's id (``idProperty=email`` for an email)."""
-        items: list[UpdateInput] = self.inputs
-        body = []
-        for item in items:
-            entry: dict[str, Any] = {"id": item.record, **id_params(item.record)}
-            entry["properties"] = item.hubspot_properties()
-            body.append(entry)
-        return HubSpotRequest(
-            method="POST",
-            path=objects_path(self.object_type, "batch", "update"),
-            json={"inputs": body},
-        )
+        return batch_update_request(self.object_type, self.inputs)
 
 
 class ContactsBatchCreateInput(_BatchCreate):

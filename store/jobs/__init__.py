@@ -6,7 +6,8 @@ holding the lease, a cancel only takes a job that has not started.
 
 The store is one class built from one module per concern: ``record`` (what a row is), ``reads``
 (lookups and the sweep's pages), ``leases`` (the worker's claim, renewal and outcomes, and the
-sweep's lapsed leases) and this module (submits, the scheduler's promotions, the API's cancel,
+sweep's lapsed leases), ``order`` (one record's writes in submission order, the coalescing
+worker's batch claim) and this module (submits, the scheduler's promotions, the API's cancel,
 revocation and retention).
 """
 
@@ -20,8 +21,10 @@ from sqlalchemy import Connection, delete, select, update
 from core.clock import Clock, SystemClock
 from core.errors import IdempotencyConflict, JobConflict, JobNotFound
 from schemas.jobs import JobStatus
+from schemas.tools.coalescing import record_key
 from store.db import Database
 from store.jobs.leases import JobLeases, LapsedLeases, LapseVerdict
+from store.jobs.order import JobBatches
 from store.jobs.reads import JobReads
 from store.jobs.record import (
     CANCELLED_ERROR,
@@ -45,7 +48,7 @@ __all__ = [
 ]
 
 
-class JobStore(JobReads, JobLeases):
+class JobStore(JobReads, JobLeases, JobBatches):
     def __init__(self, *, db: Database, clock: Clock | None = None) -> None:
         super().__init__(db=db, clock=clock or SystemClock())
 
@@ -95,6 +98,7 @@ class JobStore(JobReads, JobLeases):
             "due_at": new.run_at if later else None,
             "deadline_at": max(now, new.run_at or now) + JOB_DEADLINE,
             "metadata": new.metadata,
+            "record_key": record_key(new.tool_name, new.input),
         }
         inserted = insert_returning_row(conn, jobs, values)
         if inserted is not None:

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, func, literal, select, update
+from sqlalchemy import Connection, select, update
 
 from schemas.jobs import HistoryOutcome, JobStatus
+from store.jobs.order import claimable, running_values
 from store.jobs.record import JobRecord, JobTable
 from store.models import jobs
-from store.types import UTCDateTime
 
 T = TypeVar("T")
 
@@ -35,7 +35,8 @@ class LapsedLeases:
 
 class JobLeases(JobTable):
     def claim(self, job_id: str, *, owner: str, lease_seconds: float) -> JobRecord | None:
-        """``queued`` -> ``running`` under a lease; None when another claim won (or not queued)."""
+        """``queued`` -> ``running`` under a lease; None when another claim won, the job is not
+        queued, or an earlier job of the same record is unfinished (``store.jobs.order``)."""
         claimed = self.claim_with(
             job_id, owner=owner, lease_seconds=lease_seconds, load=lambda conn, job: None
         )
@@ -65,15 +66,8 @@ class JobLeases(JobTable):
                 conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             row = conn.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED.value)
-                .values(
-                    status=JobStatus.RUNNING.value,
-                    lease_owner=owner,
-                    lease_expires_at=now + timedelta(seconds=lease_seconds),
-                    started_at=func.coalesce(jobs.c.started_at, literal(now, UTCDateTime())),
-                    due_at=None,
-                    updated_at=now,
-                )
+                .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED.value, claimable())
+                .values(**running_values(owner, now + timedelta(seconds=lease_seconds), now))
                 .returning(*jobs.c)
             ).first()
             if row is None:

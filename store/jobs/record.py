@@ -50,6 +50,8 @@ class JobRecord:
     #: How many times the job's worker died while running it (the sweep counts lapsed leases).
     lease_lapses: int = 0
     metadata: dict[str, Any] | None = None
+    #: The record the job writes, if any (``schemas.tools.coalescing.record_key``).
+    record_key: str | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> JobRecord:

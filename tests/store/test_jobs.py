@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -13,14 +14,18 @@ from store.accounts import AccountStore
 from store.db import Database
 from store.jobs import JobStore, NewJob
 
+_emails = itertools.count(1)
+
 
 def _new(account_id: str, **kw: object) -> NewJob:
+    # A new email each time: two creates of one email would run one after the other
+    # (store.jobs.order), which is not what these tests are about.
     values: dict[str, object] = {
         "account_id": account_id,
         "connection_name": "hubspot",
         "identifier": "user_1",
         "tool_name": "hubspot_contact_create",
-        "input": {"email": "a@b.co"},
+        "input": {"email": f"a{next(_emails)}@b.co"},
     }
     values.update(kw)
     return NewJob(**values)  # type: ignore[arg-type]
@@ -47,8 +52,9 @@ def test_create_queued_and_scheduled(db: Database, account_id: str) -> None:
 def test_idempotency_same_payload_same_job(db: Database, account_id: str) -> None:
     """The same key and payload give back the first job; another payload is a conflict."""
     store = JobStore(db=db)
-    first, created = store.create(_new(account_id, idempotency_key="k1"))
-    again, created_again = store.create(_new(account_id, idempotency_key="k1"))
+    same = {"email": "a@b.co"}
+    first, created = store.create(_new(account_id, idempotency_key="k1", input=same))
+    again, created_again = store.create(_new(account_id, idempotency_key="k1", input=same))
     assert created
     assert not created_again
     assert again.id == first.id

@@ -29,7 +29,7 @@ from core.clock import Clock
 from worker.lease import LeaseKeeper
 from worker.middleware.context import JobContext
 from worker.middleware.done import JobDone
-from worker.middleware.ending import JobEnd, current_end, report_end, reset_end
+from worker.middleware.ending import JobEnd, current_end, current_ends, report_end, reset_end
 from worker.middleware.events import JobEvents
 from worker.middleware.lease import JobLease
 from worker.middleware.metrics import JobMetrics, JobSummary
@@ -43,6 +43,7 @@ __all__ = [
     "JobMetrics",
     "JobSummary",
     "current_end",
+    "current_ends",
     "report_end",
     "reset_end",
     "worker_middleware",

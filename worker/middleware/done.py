@@ -12,7 +12,7 @@ from typing import Any
 from dramatiq import Broker, Middleware
 from dramatiq.broker import MessageProxy
 
-from worker.middleware.ending import current_end
+from worker.middleware.ending import current_ends
 
 
 class JobDone(Middleware):
@@ -27,6 +27,6 @@ class JobDone(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        end = current_end()
-        if end is not None and end.landed and end.status.is_terminal:
-            self.notify(end.job_id)
+        for end in current_ends():
+            if end.landed and end.status.is_terminal:
+                self.notify(end.job_id)

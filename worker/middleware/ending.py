@@ -3,7 +3,8 @@
 The executor runs inside Dramatiq's worker thread, between ``before_process_message`` and
 ``after_process_message``; an actor's return value is discarded (with a warning) without the
 Results middleware, so the executor reports its ending here instead, in a context variable of
-that thread, which ``JobContext`` resets before each message.
+that thread, which ``JobContext`` resets before each message. A message that ran a coalesced
+batch (``worker.coalesce``) reports one ending per job of the batch.
 """
 
 from __future__ import annotations
@@ -31,16 +32,24 @@ class JobEnd:
     wait_kind: str | None = None
 
 
-_ending: ContextVar[JobEnd | None] = ContextVar("job_end", default=None)
+_endings: ContextVar[tuple[JobEnd, ...]] = ContextVar("job_ends", default=())
 
 
 def report_end(end: JobEnd) -> None:
-    _ending.set(end)
+    """Add an ending: one per job, several when the message ran a coalesced batch."""
+    _endings.set((*_endings.get(), end))
+
+
+def current_ends() -> tuple[JobEnd, ...]:
+    """Every ending reported since the message started, in order."""
+    return _endings.get()
 
 
 def current_end() -> JobEnd | None:
-    return _ending.get()
+    """The last ending reported (the message's own job, for a message that ran one)."""
+    ends = _endings.get()
+    return ends[-1] if ends else None
 
 
 def reset_end() -> None:
-    _ending.set(None)
+    _endings.set(())

@@ -14,7 +14,7 @@ from dramatiq import Broker, Middleware
 from dramatiq.broker import MessageProxy
 
 from broker.events import WebhookEvents
-from worker.middleware.ending import current_end
+from worker.middleware.ending import current_ends
 
 
 class JobEvents(Middleware):
@@ -29,6 +29,6 @@ class JobEvents(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        end = current_end()
-        if end is not None and end.landed and end.status.is_terminal:
-            self.events.job_finished(end.job_id)
+        for end in current_ends():  # several when the message ran a coalesced batch
+            if end.landed and end.status.is_terminal:
+                self.events.job_finished(end.job_id)

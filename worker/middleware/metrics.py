@@ -13,13 +13,14 @@ import time
 from typing import Any
 
 import redis
+import structlog
 from dramatiq import Broker, Middleware
 from dramatiq.broker import MessageProxy
 
 from core.clock import Clock
 from core.logging import get_logger
 from worker import job_metrics
-from worker.middleware.ending import current_end
+from worker.middleware.ending import current_ends
 
 log = get_logger("worker.executor")
 
@@ -39,20 +40,23 @@ class JobSummary(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        end = current_end()
-        if end is None or not end.status.is_terminal:
-            return
-        if not end.landed:
-            log.warning("job.lease_lost", job_id=end.job_id)
-            return
         started = getattr(self._started, "at", time.perf_counter())
-        log.info(
-            "job.finished",
-            status=end.status.value,
-            attempts=end.attempts,
-            duration_ms=round((time.perf_counter() - started) * 1000, 1),
-            **({"code": end.code} if end.code else {}),
-        )
+        for end in current_ends():
+            if not end.status.is_terminal:
+                continue
+            if not end.landed:
+                log.warning("job.lease_lost", job_id=end.job_id)
+                continue
+            # The message's own job is named by the log context; a batch's others by job_id.
+            named = {} if end.job_id == _bound_job_id() else {"job_id": end.job_id}
+            log.info(
+                "job.finished",
+                **named,
+                status=end.status.value,
+                attempts=end.attempts,
+                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                **({"code": end.code} if end.code else {}),
+            )
 
 
 #: Wait kinds counted by ``hubspot_actions_rate_limit_waits_total``.
@@ -74,17 +78,21 @@ class JobMetrics(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        end = current_end()
-        if end is None or not end.landed:
-            return
-        if end.status.is_terminal and end.due_at is not None:
-            job_metrics.job_finished(
-                self.client,
-                tool=end.tool,
-                due=end.due_at,
-                status=end.status.value,
-                code=end.code,
-                now=self.clock.now(),
-            )
-        elif end.wait_kind in RATE_WAIT_KINDS:
-            job_metrics.rate_limit_wait(self.client, str(end.wait_kind))
+        for end in current_ends():
+            if not end.landed:
+                continue
+            if end.status.is_terminal and end.due_at is not None:
+                job_metrics.job_finished(
+                    self.client,
+                    tool=end.tool,
+                    due=end.due_at,
+                    status=end.status.value,
+                    code=end.code,
+                    now=self.clock.now(),
+                )
+            elif end.wait_kind in RATE_WAIT_KINDS:
+                job_metrics.rate_limit_wait(self.client, str(end.wait_kind))
+
+
+def _bound_job_id() -> object:
+    return structlog.contextvars.get_contextvars().get("job_id")

@@ -17,7 +17,7 @@ from alembic import op
 import store.types
 
 revision = "0006_mcp_sessions"
-down_revision = "0004_portal_schemas"
+down_revision = "0005_record_key"
 branch_labels = None
 depends_on = None
 

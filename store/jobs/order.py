@@ -1,0 +1,149 @@
+"""Writes of one record run one at a time, in submission order; ready jobs are claimed in groups.
+
+Several worker threads and processes take jobs at once, so two updates of one contact submitted
+v1 then v2 could reach HubSpot v2 first (defect: v1..v5 ended at v4). The rule that fixes it is
+one SQL predicate, part of every claim (``claimable``): a job whose ``record_key`` names a record
+may start only when no earlier job (by ``created_at``, then id) of the same account and key is
+unfinished (``queued``, ``retrying`` or ``running``). The check runs inside the claiming UPDATE,
+so it holds across processes without a lock: an earlier job leaves the unfinished states only by
+finishing, and a claim that saw it unfinished refuses. ``scheduled`` jobs do not hold later ones
+back: their ``run_at`` is the order their submitter asked for.
+
+A refused job stays ``queued`` without a message. The worker that finishes its predecessor sends
+one (``next_in_line``); if that worker dies first, the sweep's lost-message pass re-sends it.
+
+``claim_batch`` is the coalescing worker's claim (DESIGN.md section 12): the ready jobs of one
+account and tool under the same lease rules, skipping any whose record is already taken.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, update
+
+from schemas.jobs import JobStatus
+from store.jobs.record import JobRecord, JobTable
+from store.models import jobs
+from store.types import UTCDateTime
+
+#: The states in which a job still holds its record for the jobs submitted after it.
+UNFINISHED = (JobStatus.QUEUED.value, JobStatus.RETRYING.value, JobStatus.RUNNING.value)
+
+
+def claimable() -> ColumnElement[bool]:
+    """No earlier unfinished job of the same account and record (always true without a key)."""
+    earlier = jobs.alias("earlier")
+    return ~exists().where(
+        earlier.c.account_id == jobs.c.account_id,
+        earlier.c.record_key == jobs.c.record_key,
+        earlier.c.status.in_(UNFINISHED),
+        or_(
+            earlier.c.created_at < jobs.c.created_at,
+            and_(earlier.c.created_at == jobs.c.created_at, earlier.c.id < jobs.c.id),
+        ),
+    )
+
+
+class JobBatches(JobTable):
+    def ready_count(self, account_id: str, tool_name: str, *, limit: int) -> int:
+        """How many ``queued`` jobs of the account and tool there are, counting up to ``limit``.
+
+        Cheap on purpose (the bulk lane polls it while it waits for a fuller batch): it does not
+        apply the record rule, so it may count a job ``claim_batch`` would then skip.
+        """
+        ready = (
+            select(jobs.c.id)
+            .where(
+                jobs.c.account_id == account_id,
+                jobs.c.status == JobStatus.QUEUED.value,
+                jobs.c.tool_name == tool_name,
+            )
+            .limit(limit)
+        )
+        with self.db.read() as conn:
+            counted = conn.execute(select(func.count()).select_from(ready.subquery())).scalar()
+        return int(counted or 0)
+
+    def claim_batch(
+        self, first: JobRecord, *, owner: str, lease_seconds: float, limit: int
+    ) -> list[JobRecord]:
+        """Up to ``limit`` ready jobs of ``first``'s account and tool, claimed like ``claim``
+        (``running``, each under its own lease): ``first`` ahead if it is still ready, then the
+        oldest.
+
+        The coalescing worker's claim (``worker.coalesce``): one message claims the whole batch,
+        so concurrent messages of the same jobs find them taken and skip, instead of each
+        claiming its own job and splitting the batch. A job whose record an earlier unfinished
+        job holds is not ready, so no two jobs of a batch write the same record. On PostgreSQL,
+        rows another claim has locked are skipped rather than waited for.
+        """
+        if limit <= 0:
+            return []
+        now = self.clock.now()
+        picked = (
+            select(jobs.c.id)
+            .where(
+                jobs.c.account_id == first.account_id,
+                jobs.c.tool_name == first.tool_name,
+                jobs.c.status == JobStatus.QUEUED.value,
+                claimable(),
+            )
+            .order_by(case((jobs.c.id == first.id, 0), else_=1), jobs.c.created_at, jobs.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self.db.write() as conn:
+            if not self.db.is_sqlite:
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                # One batch claim at a time per account and tool: concurrent messages of the
+                # same backlog would otherwise each take a share of it (row by row, SKIP LOCKED)
+                # and split one full call into several. SQLite serializes writes anyway.
+                conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(_lock_key(first)))))
+            ids = [r.id for r in conn.execute(picked)]
+            if not ids:
+                return []
+            rows = conn.execute(
+                update(jobs)
+                .where(jobs.c.id.in_(ids), jobs.c.status == JobStatus.QUEUED.value)
+                .values(**running_values(owner, now + timedelta(seconds=lease_seconds), now))
+                .returning(*jobs.c)
+            ).all()
+        claimed = [JobRecord.from_row(r) for r in rows]
+        return sorted(claimed, key=lambda j: (j.id != first.id, j.created_at, j.id))
+
+    def next_in_line(self, job: JobRecord) -> JobRecord | None:
+        """The job now free to start on ``job``'s record (``job`` has finished), if any."""
+        if job.record_key is None:
+            return None
+        stmt = (
+            select(jobs)
+            .where(
+                jobs.c.account_id == job.account_id,
+                jobs.c.record_key == job.record_key,
+                jobs.c.status == JobStatus.QUEUED.value,
+                claimable(),
+            )
+            .order_by(jobs.c.created_at, jobs.c.id)
+            .limit(1)
+        )
+        with self.db.read() as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else JobRecord.from_row(row)
+
+
+def _lock_key(job: JobRecord) -> str:
+    return f"claim_batch:{job.account_id}:{job.tool_name}"
+
+
+def running_values(owner: str, lease_until: Any, now: Any) -> dict[str, Any]:
+    """The values a claim writes (shared by the single and the batch claim)."""
+    return {
+        "status": JobStatus.RUNNING.value,
+        "lease_owner": owner,
+        "lease_expires_at": lease_until,
+        "started_at": func.coalesce(jobs.c.started_at, literal(now, UTCDateTime())),
+        "due_at": None,
+        "updated_at": now,
+    }

@@ -1,0 +1,117 @@
+"""Coalescing: ready jobs of one account and one tool sent to HubSpot in one batch call.
+
+DESIGN.md section 12. A message of a coalesced tool (``schemas.tools.coalescing``) does not claim
+its own job alone: it claims up to 100 ready jobs of the job's account and tool in one
+transaction (``JobStore.claim_batch``: its own job first if still ready, then the oldest; each
+job under its own lease; never two writes of one record). Claiming the batch in one go, rather
+than the message's job first and the others after, keeps concurrent messages of the same jobs
+from splitting it: they find their jobs taken and skip.
+
+A ``bulk`` message first waits, up to ``BULK_COALESCE_MS``, for a full batch to be ready (polling
+a cheap count, so a large backlog does not wait at all); an ``interactive`` one never waits.
+Nothing claimed waits either: the wait happens before the claim.
+
+One job claimed runs like any other (``JobExecutor.run_claimed``); two or more go to
+``worker.batch_call``. While the call runs the lease of every job of the batch is renewed
+(``LeaseKeeper.hold``, counted, so a skipped message's release of one of them does not stop it);
+a worker killed mid-batch leaves each job to the sweep, which re-runs or recovers it like a
+single job (section 7).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import structlog
+
+from core.logging import get_logger
+from schemas.jobs import JobStatus, Lane
+from schemas.tools.batch import MAX_BATCH_INPUTS
+from store.accounts import AccountStore
+from store.jobs import JobRecord, JobStore
+from worker.batch_call import BatchCall
+from worker.executor import JobExecutor, LeaseTerms
+from worker.lease import LeaseKeeper
+
+log = get_logger(__name__)
+
+#: How long a bulk message waits for company when no setting says (``BULK_COALESCE_MS``).
+DEFAULT_BULK_COALESCE_S = 0.25
+#: How often the bulk wait looks at the ready count.
+POLL_INTERVAL_S = 0.05
+
+
+class Coalescer:
+    def __init__(
+        self,
+        *,
+        executor: JobExecutor,
+        keeper: LeaseKeeper | None,
+        bulk_wait_s: float = DEFAULT_BULK_COALESCE_S,
+        batch_limit: int = MAX_BATCH_INPUTS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.executor = executor
+        self.keeper = keeper
+        self.bulk_wait_s = bulk_wait_s
+        self.batch_limit = batch_limit
+        self.sleep = sleep
+
+    @property
+    def jobs(self) -> JobStore:
+        return self.executor.jobs
+
+    @property
+    def accounts(self) -> AccountStore:
+        return self.executor.accounts
+
+    @property
+    def lease(self) -> LeaseTerms:
+        return self.executor.lease
+
+    def run(self, job_id: str) -> None:
+        """Claim ``job_id``'s batch and run it; a no-op when nothing of it is ready any more."""
+        head = self.jobs.get(job_id)
+        if head is None or head.status is not JobStatus.QUEUED:
+            log.debug("job.claim_skipped", job_id=job_id)
+            return
+        if head.lane is Lane.BULK:
+            self._wait_for_company(head)
+        batch = self.jobs.claim_batch(
+            head, owner=self.lease.owner, lease_seconds=self.lease.seconds, limit=self.batch_limit
+        )
+        if not batch:
+            log.debug("job.claim_skipped", job_id=job_id)
+            return
+        structlog.contextvars.bind_contextvars(tool=head.tool_name)
+        account = self.accounts.get_by_id(head.account_id)
+        if len(batch) == 1:
+            self.executor.run_claimed(batch[0], account)
+            return
+        self._hold(batch)
+        try:
+            log.debug("job.coalesced", batch_size=len(batch))
+            BatchCall(executor=self.executor, jobs=batch, account=account).run()
+        finally:
+            self._release(batch)
+
+    def _wait_for_company(self, head: JobRecord) -> None:
+        """Give other jobs up to ``bulk_wait_s`` to be ready, unless a full batch already is."""
+        deadline = time.monotonic() + self.bulk_wait_s
+        while True:
+            ready = self.jobs.ready_count(head.account_id, head.tool_name, limit=self.batch_limit)
+            left = deadline - time.monotonic()
+            if ready >= self.batch_limit or left <= 0:
+                return
+            self.sleep(min(POLL_INTERVAL_S, left))
+
+    def _hold(self, batch: list[JobRecord]) -> None:
+        if self.keeper is not None:
+            for job in batch:
+                self.keeper.hold(job.id)
+
+    def _release(self, batch: list[JobRecord]) -> None:
+        if self.keeper is not None:
+            for job in batch:
+                self.keeper.release(job.id)
