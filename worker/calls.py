@@ -1,14 +1,15 @@
 """One job's HubSpot call, in the steps the decision table may ask for.
 
 ``JobCall.send`` is the attempt proper: the account may run jobs, the grant has the tool's
-scopes, the portal's budget has a slot, then a usable token and the call. After it, the decision
+scopes, a usable token, the portal's budget has a slot, then the call. After it, the decision
 table (``worker.decisions``) may ask for one more step before deciding the outcome:
 ``send_refreshed`` (a first 401: one forced single-flight refresh, one resend) or ``recover``
 (a contact create's 409 after an unknown outcome: read back the contact the job may have made).
 Each step returns HubSpot's answer or raises; none decides what an exception means.
 
 The account check comes first, so a job of a revoked or disconnected account never reaches
-HubSpot; the budget check comes before the token is read, so a deferred job costs no decryption.
+HubSpot. The token is read before the budget's slot is taken so nothing slow (a database read,
+an inline refresh) sits between the slot and the call: a deferred job costs one token read.
 """
 
 from __future__ import annotations
@@ -69,8 +70,11 @@ class JobCall:
             self.request = tool.build_request(parse_tool_input(tool.name, self.job.input))
         request = self.request
         _check_scopes(tool, account)
-        self.calls.throttle.acquire(self.job.id, account, request)
+        # The token first, then the rate-limit slot: the slot is counted as used when taken, so
+        # the call must follow it at once (a token read, or an inline refresh, between the two
+        # lets a call reach HubSpot late and land in the next window with others: a 429).
         self.token = self.calls.tokens.get(account.id)
+        self.calls.throttle.acquire(self.job.id, account, request)
         return self.calls.hubspot.send(request, access_token=self.token.value.get_secret_value())
 
     def send_refreshed(self, unauthorized: HubSpotUnauthorized) -> HubSpotResponse:
