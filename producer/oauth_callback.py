@@ -10,17 +10,21 @@ user's consent fails at HubSpot (``oauth_code_rejected``).
 With ``OAUTH_USER_VERIFY_URL`` set, a completed consent leaves the account PENDING_VERIFICATION
 under a fresh ``auth_request_id`` that the operator confirms (``producer.verification``).
 
-    CallbackError (core.errors root)    code                    http
+What the page answers, each error raised by the class that owns its code (one class per code):
+
+    CallbackError (here)                code                    http
     +-- AccessDenied                    access_denied           403  the user clicked "Deny"
     +-- AuthorizationFailed             authorization_failed    400  HubSpot sent another error=
-    +-- InvalidState                    invalid_state           400  no, unknown or tampered state
+    store.oauth_states.StateRejected    invalid_state           400  no, unknown or tampered state
     +-- StateAccountMismatch            state_account_mismatch  400  state bound to another account
     +-- StateExpired                    state_expired           410  link older than 10 minutes
     +-- StateReplayed                   state_replayed          409  link already used
-    +-- CodeRejected                    oauth_code_rejected     400  code bad, expired or used
-    +-- GrantMissingScopes              missing_scopes          403  grant short of HUBSPOT_SCOPES
-    +-- ExchangeRefused                 oauth_error             502  HubSpot refused our app
-    +-- ExchangeFailed                  hubspot_unavailable     502  HubSpot unreachable
+    hubspot_client.AuthCodeRejected     oauth_code_rejected     400  code bad, expired or used
+    core.errors.MissingScopes           missing_scopes          403  grant short of HUBSPOT_SCOPES
+    hubspot_client.OAuthRequestError    oauth_error             502  HubSpot refused our app
+    hubspot_client.OAuthUnavailable     hubspot_unavailable     502  HubSpot unreachable
+
+(the page's statuses and hints are ``CALLBACK_ANSWERS``).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from producer.portal import request_portal_schema
 from schemas.connection import SCOPE_MATCH_RULE
 from schemas.webhooks import WebhookEvent
 from store.accounts import AccountRecord
-from store.oauth_states import OpenState, StateRejected
+from store.oauth_states import OpenState, StateRejected, StateReplayed
 
 if TYPE_CHECKING:
     from producer.accounts import AccountService
@@ -59,24 +63,6 @@ class AccessDenied(CallbackError):
 
 class AuthorizationFailed(CallbackError):
     code = "authorization_failed"
-
-
-class InvalidState(CallbackError):
-    code = "invalid_state"
-
-
-class StateAccountMismatch(CallbackError):
-    code = "state_account_mismatch"
-
-
-class StateExpired(CallbackError):
-    code = "state_expired"
-    http_status = 410
-
-
-class StateReplayed(CallbackError):
-    code = "state_replayed"
-    http_status = 409
 
 
 #: What the callback page answers, by error code, where it differs from the error's own status
@@ -105,14 +91,6 @@ def callback_answer(exc: HubSpotActionsError) -> tuple[int, str]:
     return status or exc.http_status, message
 
 
-_STATE_ERRORS: dict[str, type[CallbackError]] = {
-    "unknown": InvalidState,
-    "expired": StateExpired,
-    "replayed": StateReplayed,
-    "wrong_account": StateAccountMismatch,
-}
-
-
 #: Random bytes of an ``auth_request_id`` (it names a consent awaiting verification).
 AUTH_REQUEST_BYTES = 24
 
@@ -135,7 +113,7 @@ def complete_authorization(
     error_description: str | None = None,
 ) -> CallbackResult:
     if not state:
-        raise InvalidState("the callback has no state; start again from a fresh link")
+        raise StateRejected("the callback has no state; start again from a fresh link")
     opened = _open(ctx, state)
     if error:
         raise _refusal(opened.account_id, error, error_description)
@@ -221,9 +199,7 @@ def _open(ctx: ProducerContext, state: str) -> OpenState:
         return ctx.states.open(state)
     except StateRejected as exc:
         log.info("oauth.state_rejected", reason=exc.reason)
-        raise _STATE_ERRORS[exc.reason](
-            f"{exc.message}; ask for a fresh authorization link"
-        ) from exc
+        raise type(exc)(f"{exc.message}; ask for a fresh authorization link") from exc
 
 
 def _refusal(account_id: str, error: str, description: str | None) -> CallbackError:

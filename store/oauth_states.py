@@ -37,17 +37,33 @@ NONCE_BYTES = 32
 
 
 class StateRejected(HubSpotActionsError):
-    """The callback's state is unknown, expired, already used, or bound to another account.
-
-    ``reason`` is one of ``unknown``, ``expired``, ``replayed``, ``wrong_account``.
-    """
+    """The callback's state is unknown or tampered with (this class), or one of the subclasses:
+    expired, already used, or bound to another account. The callback answers with them as they
+    are (one class per code); ``reason`` names the case for logs."""
 
     code = "invalid_state"
     http_status = 400
+    reason = "unknown"
 
-    def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message, reason=reason)
-        self.reason = reason
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class StateExpired(StateRejected):
+    code = "state_expired"
+    http_status = 410
+    reason = "expired"
+
+
+class StateReplayed(StateRejected):
+    code = "state_replayed"
+    http_status = 409
+    reason = "replayed"
+
+
+class StateAccountMismatch(StateRejected):
+    code = "state_account_mismatch"
+    reason = "wrong_account"
 
 
 @dataclass(frozen=True)
@@ -147,17 +163,15 @@ class OAuthStateStore:
                 select(oauth_states).where(oauth_states.c.state_hash == digest)
             ).first()
         if row is None:
-            raise StateRejected("unknown authorization state", reason="unknown")
+            raise StateRejected("unknown authorization state")
         if row.used_at is not None:
-            raise StateRejected("this authorization link was already used", reason="replayed")
+            raise StateReplayed("this authorization link was already used")
         if row.expires_at <= now:
-            raise StateRejected("this authorization link has expired", reason="expired")
+            raise StateExpired("this authorization link has expired")
         if not _bound_to(state, row.account_id):
             with self.db.write() as conn:
                 self._mark_used(conn, digest, auth_request_id=None)
-            raise StateRejected(
-                "this authorization link was issued for another account", reason="wrong_account"
-            )
+            raise StateAccountMismatch("this authorization link was issued for another account")
         return OpenState(
             state_hash=digest,
             account_id=row.account_id,
@@ -195,7 +209,7 @@ class OAuthStateStore:
         opened = self.open(state)
         with self.db.write() as conn:
             if not self.complete(conn, opened):
-                raise StateRejected("this authorization link was already used", reason="replayed")
+                raise StateReplayed("this authorization link was already used")
         return ConsumedState(account_id=opened.account_id, return_url=opened.return_url)
 
     def auth_request(self, auth_request_id: str) -> AuthRequest | None:

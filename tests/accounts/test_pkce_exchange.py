@@ -31,7 +31,6 @@ from producer.context import ProducerContext
 from producer.oauth_callback import (
     AccessDenied,
     CallbackResult,
-    StateReplayed,
     complete_authorization,
 )
 from schemas.accounts import AccountStatus
@@ -39,7 +38,7 @@ from schemas.connection import default_scopes
 from store.keyring import generate_key_spec
 from store.migrate import upgrade
 from store.models import oauth_states
-from store.oauth_states import state_hash
+from store.oauth_states import StateReplayed, state_hash
 
 API_BASE = "https://api.hubapi.test"
 #: RFC 7636 section 4.1: 43-128 characters of ALPHA / DIGIT / "-" / "." / "_" / "~".
