@@ -59,13 +59,16 @@ def get_or_create_account(body: AccountBody, services: ServicesDep) -> dict[str,
 class VerifyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    auth_request_id: str = Field(min_length=1, max_length=64)
+    auth_request_id: str = Field(min_length=1, max_length=64, pattern=NO_NUL_PATTERN)
     identifier: str = Field(
-        min_length=1, max_length=255, description="The user your own session says is logged in."
+        min_length=1,
+        max_length=255,
+        pattern=IDENTIFIER_PATTERN,
+        description="The user your own session says is logged in. " + IDENTIFIER_HELP,
     )
 
 
-@router.post("/connected-accounts/verify")
+@router.post("/connected-accounts/verify", responses=error_responses(404, 409, 410))
 def verify_account(body: VerifyBody, services: ServicesDep) -> dict[str, Any]:
     """Confirm that the user who completed a consent is ``identifier`` (OAUTH_USER_VERIFY_URL)."""
     record = verify_user(

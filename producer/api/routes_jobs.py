@@ -13,7 +13,7 @@ from producer.api.deps import ServicesDep, WaiterDep
 from producer.api.openapi import BATCH_BODY, JSON_OBJECT, SUBMIT_BODY, V1_ERRORS, error_responses
 from producer.jobs import MAX_BATCH, Submitted, parse_submit
 from producer.views import job_view
-from schemas.accounts import HUBSPOT_CONNECTION
+from schemas.accounts import HUBSPOT_CONNECTION, IDENTIFIER_PATTERN
 from schemas.json_guard import NO_NUL_PATTERN, JsonRejected, JsonTooDeep, loads
 from schemas.tools import tool_catalog
 
@@ -31,13 +31,17 @@ MAX_WAIT_S = 30.0
 MAX_IDS = 100
 
 
-@router.get("/tools")
+@router.get("/tools", responses=error_responses(404))
 def list_tools(
     services: ServicesDep,
     identifier: str | None = Query(
-        default=None, description="an account whose portal's options the schemas should list"
+        default=None,
+        pattern=IDENTIFIER_PATTERN,
+        description="an account whose portal's options the schemas should list",
     ),
-    connection_name: str = Query(default=HUBSPOT_CONNECTION),
+    connection_name: str = Query(
+        default=HUBSPOT_CONNECTION, min_length=1, max_length=64, pattern=NO_NUL_PATTERN
+    ),
 ) -> dict[str, Any]:
     """The catalog; with ``identifier``, enums are that account's portal options (s13)."""
     if identifier is None:

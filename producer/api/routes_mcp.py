@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from producer.api.deps import ServicesDep
+from producer.api.openapi import V1_ERRORS, error_responses
 from producer.mcp.http import MCP_PATH
 from producer.mcp.sessions import DEFAULT_TTL_S, MAX_TTL_S, MIN_TTL_S
 from schemas.accounts import HUBSPOT_CONNECTION
 
-router = APIRouter(prefix="/v1", tags=["mcp"])
+router = APIRouter(prefix="/v1", tags=["mcp"], responses=V1_ERRORS)
 
 
 class McpSessionBody(BaseModel):
@@ -31,7 +32,7 @@ class McpSessionBody(BaseModel):
     ttl_seconds: int = Field(default=DEFAULT_TTL_S, ge=MIN_TTL_S, le=MAX_TTL_S)
 
 
-@router.post("/mcp-sessions", status_code=201)
+@router.post("/mcp-sessions", status_code=201, responses=error_responses(404))
 async def open_mcp_session(
     body: McpSessionBody, request: Request, services: ServicesDep
 ) -> JSONResponse:
