@@ -30,6 +30,7 @@ from worker.middleware.done import JobDone
 from worker.middleware.ending import JobEnd, current_end, report_end, reset_end
 from worker.middleware.lease import JobLease
 from worker.middleware.metrics import JobMetrics, JobSummary
+from worker.notify_batch import PipelineOps
 
 __all__ = [
     "JobContext",
@@ -51,6 +52,7 @@ def worker_middleware(
     notify_done: Callable[[str], None],
     metrics_client: redis.Redis,
     clock: Clock,
+    metrics_submit: Callable[[PipelineOps], None] | None = None,
 ) -> list[Middleware]:
     """Our middleware, in the order they must be added to the broker."""
     return [
@@ -58,5 +60,5 @@ def worker_middleware(
         JobLease(keeper=keeper),
         JobDone(notify=notify_done),
         JobSummary(),
-        JobMetrics(client=metrics_client, clock=clock),
+        JobMetrics(client=metrics_client, clock=clock, submit=metrics_submit),
     ]
