@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from store.errors import StoreUnavailable
+from store.types import dumps_json, loads_json
 
 #: How long a SQLite writer waits for the write lock before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -42,6 +43,8 @@ class Database:
                 connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                 pool_size=pool_size,
                 max_overflow=pool_size * 2,
+                json_serializer=dumps_json,
+                json_deserializer=loads_json,
             )
             event.listen(engine, "connect", _sqlite_on_connect)
             event.listen(engine, "begin", _sqlite_on_begin)
@@ -57,6 +60,8 @@ class Database:
             pool_recycle=1800,
             pool_timeout=10,
             connect_args={"connect_timeout": 5},
+            json_serializer=dumps_json,
+            json_deserializer=loads_json,
         )
 
     @contextmanager
