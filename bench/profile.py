@@ -17,6 +17,7 @@ import json
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -72,7 +73,8 @@ def fold(raw: str, top: int) -> dict[str, Any]:
 
 
 def _record(pid: int, out: Path, *, subprocesses: bool) -> subprocess.Popen[bytes]:
-    py_spy = shutil.which("py-spy") or str(Path(".venv/bin/py-spy"))
+    beside = Path(sys.executable).parent / "py-spy"  # pip installs it beside the venv's python
+    py_spy = str(beside) if beside.exists() else shutil.which("py-spy") or "py-spy"
     args = [py_spy, "record", "--pid", str(pid), "--format", "raw", "--rate", str(RATE_HZ)]
     args += ["--output", str(out), "--nonblocking"]
     if subprocesses:
