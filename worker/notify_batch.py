@@ -4,10 +4,11 @@ notifications and the job metrics.
 Writing on the job's own thread costs Redis round trips per job before the thread can take the
 next message: profiled at the 0 ms throughput load, the metric pipelines alone (one per HubSpot
 answer, one per finished job) were a quarter of a worker thread's samples. Here the job thread only
-queues its writes; one thread sends whatever has queued up, in one pipeline, in the order queued
-(a job's notification and its metrics travel together). When the system is quiet it sends each
-write the moment it arrives (the thread is blocked on the queue), so a long-poll still returns as
-soon as its job ends; under load, writes go out together.
+queues its writes; one thread sends whatever has queued up, in one pipeline, in the order queued.
+``JobMetrics`` queues a job's counts before ``JobDone`` queues its notification (Dramatiq runs
+after-hooks in reverse), so a waiter woken by the notification already sees the job counted.
+When the system is quiet it sends each write the moment it arrives (the thread is blocked on the
+queue), so a long-poll still returns as soon as its job ends; under load, writes go out together.
 
 Best effort like ``broker.notify``: a lost notification costs a waiter one fallback poll, a lost
 metric one count. Nothing here decides a job's fate (that is SQL's), so DESIGN section 7 holds.
