@@ -94,18 +94,21 @@ class BenchStack:
         }
         return str(self.control("POST", "/_sandbox/consent", body)["redirect_url"])
 
-    def connect(self, identifier: str) -> None:
-        hub = self.control("POST", "/_sandbox/portals", {})["hub_id"]
+    def connect(self, identifier: str) -> int:
+        """Connect ``identifier`` to a new sandbox portal; its hub id."""
+        hub: int = self.control("POST", "/_sandbox/portals", {})["hub_id"]
         with self.api() as api:
             link = api.post(
                 "/v1/authorization-links",
                 json={"connection_name": "hubspot", "identifier": identifier},
             ).json()["link"]
         httpx.get(self.consent(link, hub), timeout=30).raise_for_status()
+        return hub
 
-    def direct_token(self) -> str:
-        """A token obtained the way our callback does, for baseline calls."""
-        hub = self.control("POST", "/_sandbox/portals", {})["hub_id"]
+    def direct_token(self, hub_id: int | None = None) -> str:
+        """A token obtained the way our callback does, for baseline calls (and for seeding
+        records): for portal ``hub_id``, or for a new portal."""
+        hub = hub_id or self.control("POST", "/_sandbox/portals", {})["hub_id"]
         redirect = self.control(
             "POST",
             "/_sandbox/consent",
@@ -134,8 +137,14 @@ class BenchStack:
 
 @contextmanager
 def bench_stack(
-    database: str, *, worker_processes: int = 2, worker_threads: int = 8
+    database: str,
+    *,
+    worker_processes: int = 2,
+    worker_threads: int = 8,
+    env_overrides: dict[str, str] | None = None,
 ) -> Iterator[BenchStack]:
+    """The stack with every rate limit off; ``env_overrides`` changes the processes' settings
+    (``bench.bulk`` puts our per-portal budget back to its default)."""
     with ExitStack() as stack:
         log_dir = Path(tempfile.mkdtemp(prefix="ha-bench-"))
         redis_server = PrivateRedis().start()
@@ -168,6 +177,7 @@ def bench_stack(
             LOG_LEVEL="INFO",
             LOG_JSON="true",
         )
+        env.update(env_overrides or {})
         bench = BenchStack(
             base_url=f"http://127.0.0.1:{port}",
             sandbox_url=sandbox_url,

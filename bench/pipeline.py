@@ -8,8 +8,8 @@ sandbox, web, worker (2 processes x 8 threads) and scheduler, then measures in o
 * throughput at 0 ms and 100 ms injected sandbox latency: jobs/s through the pipeline (batch
   submission, then until the last job finished) vs direct httpx calls to the same sandbox at the
   same concurrency (16);
-* latency on an idle system: one job submitted and awaited over HTTP vs one direct call, 200
-  samples each, and the overhead at p50/p99;
+* latency: one job submitted and awaited over HTTP vs one direct call, 200 samples each, back to
+  back and after ``--idle`` seconds of quiet, and the overhead at p50/p99;
 * idle pickup: the time from a job's row being written to a worker claiming it, with wake-ups
   and with Dramatiq's stock idle polling.
 
@@ -162,6 +162,7 @@ def run(database: str, jobs: int, samples: int, idle_s: float) -> dict[str, Any]
             }
         stack.control("DELETE", "/_sandbox/faults")
         time.sleep(1.0)
+        result["latency_back_to_back"] = latencies(stack, token, samples, 0.0)
         result["latency_wakeups"] = latencies(stack, token, samples, idle_s)
         stack.restart_worker(WORKER_WAKEUPS="false")
         result["latency_polling"] = latencies(stack, token, samples, idle_s)

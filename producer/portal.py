@@ -5,10 +5,15 @@ A submission is checked against the portal's cached schema only while the copy i
 HubSpot decides) and queues a refetch, which the worker runs (``worker.portal_schema``): no
 HubSpot call is ever made on the web's request path. The portal-specific tool catalog shows a
 stale copy too (a list of stages to choose from is still better than the defaults).
+
+Checks keep the parsed schema of the last copy read, per portal, and re-read the document only
+when the copy's ``fetched_at`` changed (every fetch stores a new one): reading and parsing a
+portal's property list for each job was a fifth of the web's time in a batch submission.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +45,8 @@ class PortalSchemas:
 
     def __init__(self, ctx: ProducerContext) -> None:
         self.ctx = ctx
+        #: hub id -> (fetched_at, parsed schema) of the last copy checks read.
+        self._parsed: dict[int, tuple[datetime, PortalSchema | None]] = {}
 
     @cached_property
     def store(self) -> PortalSchemaStore:
@@ -56,11 +63,22 @@ class PortalSchemas:
 
     def for_checks(self, account: AccountRecord) -> PortalSchema | None:
         """The schema to check a submission against: fresh copies only."""
-        record = self._record(account)
-        ttl = float(self.ctx.settings.portal_schema_ttl_seconds)
-        if record is None or not record.is_fresh(self.ctx.clock.now(), ttl):
+        if account.hub_id is None:
             return None
-        return PortalSchema.from_document(record.document)
+        fetched_at = self.store.fetched_at(account.hub_id)
+        ttl = timedelta(seconds=float(self.ctx.settings.portal_schema_ttl_seconds))
+        if fetched_at is None or self.ctx.clock.now() - fetched_at >= ttl:
+            request_portal_schema(self.ctx, account.id)
+            return None
+        cached = self._parsed.get(account.hub_id)
+        if cached is not None and cached[0] == fetched_at:
+            return cached[1]
+        record = self._record(account)  # a fetch may have landed in between: read it whole
+        if record is None or not record.is_fresh(self.ctx.clock.now(), ttl.total_seconds()):
+            return None
+        schema = PortalSchema.from_document(record.document)
+        self._parsed[account.hub_id] = (record.fetched_at, schema)
+        return schema
 
     def tool_catalog(self, account: AccountRecord) -> list[dict[str, Any]]:
         """The catalog with the portal's options (any cached copy), else the plain one."""

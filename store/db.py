@@ -27,6 +27,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from core.errors import HubSpotActionsError
 from core.logging import get_logger
 from store.errors import StoreUnavailable
+from store.types import dumps_json, loads_json
 
 log = get_logger(__name__)
 
@@ -52,6 +53,8 @@ class Database:
                 connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                 pool_size=pool_size,
                 max_overflow=pool_size * 2,
+                json_serializer=dumps_json,
+                json_deserializer=loads_json,
             )
             event.listen(engine, "connect", _sqlite_on_connect)
             event.listen(engine, "begin", _sqlite_on_begin)
@@ -68,6 +71,8 @@ class Database:
             pool_recycle=1800,
             pool_timeout=10,
             connect_args={"connect_timeout": 5},
+            json_serializer=dumps_json,
+            json_deserializer=loads_json,
         )
 
     @contextmanager

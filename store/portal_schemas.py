@@ -48,6 +48,15 @@ class PortalSchemaStore:
             hub_id=m["hub_id"], document=dict(m["document"]), fetched_at=m["fetched_at"]
         )
 
+    def fetched_at(self, hub_id: int) -> datetime | None:
+        """When the portal's copy was fetched (None: no copy), without reading the document:
+        a reader that keeps the parsed copy of that fetch need not read it again."""
+        with self.db.read() as conn:
+            value: datetime | None = conn.execute(
+                select(portal_schemas.c.fetched_at).where(portal_schemas.c.hub_id == hub_id)
+            ).scalar()
+        return value
+
     def put(
         self, hub_id: int, document: dict[str, Any], *, fetched_at: datetime | None = None
     ) -> None:

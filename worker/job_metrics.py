@@ -4,6 +4,8 @@ Plain functions called by the ``JobMetrics`` middleware (``worker.middleware.met
 ending the executor reports, and by the HubSpot client's callback (``HubSpotClient(on_response=
 ...)``). Everything goes to Redis
 (``broker.counters``, ``broker.timeline``) because the web process, not the worker, is scraped.
+Each hook has an ``..._ops`` form that only builds the commands: the worker queues those on its
+``RedisBatcher`` (``worker.notify_batch``) so that counting costs its job threads no round trip.
 
 HubSpot calls are charted per portal, but the client does not know whose token it carries: the
 executor names the portal of the attempt in ``CURRENT_PORTAL`` (a context variable: one job per
@@ -17,19 +19,22 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime
+from functools import partial
 
 import redis
 
 from broker.counters import (
     COUNTERS_KEY,
     HUBSPOT_REQUESTS_COUNTER,
+    JOBS_COUNTER,
     RATE_LIMIT_WAITS_COUNTER,
     Counters,
     encode_field,
 )
-from broker.job_stats import count_job_outcome
+from broker.job_stats import job_outcome_ops
 from broker.timeline import CALLS_SERIES, minute_ops
 from core.logging import get_logger
+from worker.notify_batch import PipelineOps
 
 log = get_logger(__name__)
 
@@ -37,20 +42,28 @@ log = get_logger(__name__)
 CURRENT_PORTAL: ContextVar[int | None] = ContextVar("hubspot_actions_portal", default=None)
 
 
-def job_finished(
-    client: redis.Redis, *, tool: str, due: datetime, status: str, code: object, now: datetime
-) -> None:
-    """Count a job of ``tool`` reaching ``status``; the duration runs from when it was ``due``
-    (its ``run_at``, else its submission), so it includes queueing and retries: what a caller
-    waits."""
-    count_job_outcome(
-        client,
+def job_finished_ops(
+    *, tool: str, due: datetime, status: str, code: object, now: datetime
+) -> PipelineOps:
+    """The commands counting a job of ``tool`` reaching ``status``; the duration runs from when
+    it was ``due`` (its ``run_at``, else its submission), so it includes queueing and retries:
+    what a caller waits."""
+    return partial(
+        job_outcome_ops,
         tool=tool,
         outcome=status,
         code=str(code) if code else None,
         duration_s=(now - due).total_seconds(),
         now=now.timestamp(),
     )
+
+
+def job_finished(
+    client: redis.Redis, *, tool: str, due: datetime, status: str, code: object, now: datetime
+) -> None:
+    """``job_finished_ops`` sent now, in one round trip (best effort)."""
+    ops = job_finished_ops(tool=tool, due=due, status=status, code=code, now=now)
+    send_now(client, ops, JOBS_COUNTER)
 
 
 def status_class(status_code: int | None) -> str:
@@ -62,24 +75,40 @@ def status_class(status_code: int | None) -> str:
     return f"{status_code // 100}xx"
 
 
-def hubspot_response(client: redis.Redis, status_code: int | None, now: float) -> None:
-    """Count one HubSpot answer (``None``: no answer, a transport error) and, when the portal
-    is known, one call in this minute of the portal's chart."""
-    try:
-        pipe = client.pipeline(transaction=False)
-        field = encode_field(HUBSPOT_REQUESTS_COUNTER, {"status_class": status_class(status_code)})
+def hubspot_response_ops(status_code: int | None, now: float) -> PipelineOps:
+    """The commands counting one HubSpot answer (``None``: no answer, a transport error) and,
+    when the portal is known, one call in this minute of the portal's chart. Reads
+    ``CURRENT_PORTAL`` here, on the job's thread, not when the commands are sent."""
+    field = encode_field(HUBSPOT_REQUESTS_COUNTER, {"status_class": status_class(status_code)})
+    hub_id = CURRENT_PORTAL.get()
+
+    def ops(pipe: redis.client.Pipeline) -> None:
         pipe.hincrby(COUNTERS_KEY, field)
-        hub_id = CURRENT_PORTAL.get()
         if hub_id is not None:
             minute_ops(pipe, CALLS_SERIES, {"hub": str(hub_id)}, now=now)
+
+    return ops
+
+
+def hubspot_response(client: redis.Redis, status_code: int | None, now: float) -> None:
+    """``hubspot_response_ops`` sent now, in one round trip (best effort)."""
+    send_now(client, hubspot_response_ops(status_code, now), HUBSPOT_REQUESTS_COUNTER)
+
+
+def response_hook(submit: Callable[[PipelineOps], None]) -> Callable[[int | None], None]:
+    """The ``on_response`` callback of the worker's HubSpot client: queues the count on
+    ``submit`` (the process's ``RedisBatcher.submit``)."""
+    return lambda status_code: submit(hubspot_response_ops(status_code, time.time()))
+
+
+def send_now(client: redis.Redis, ops: PipelineOps, metric: str) -> None:
+    """Send ``ops`` in one round trip of their own (best effort: Redis errors are logged)."""
+    try:
+        pipe = client.pipeline(transaction=False)
+        ops(pipe)
         pipe.execute()
     except redis.RedisError as exc:
-        log.debug("metrics.count_failed", metric=HUBSPOT_REQUESTS_COUNTER, error=type(exc).__name__)
-
-
-def response_hook(client: redis.Redis) -> Callable[[int | None], None]:
-    """The ``on_response`` callback of the worker's HubSpot client."""
-    return lambda status_code: hubspot_response(client, status_code, time.time())
+        log.debug("metrics.count_failed", metric=metric, error=type(exc).__name__)
 
 
 def rate_limit_wait(client: redis.Redis, kind: str) -> None:

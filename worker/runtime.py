@@ -31,7 +31,7 @@ from worker.executor import JobExecutor, LeaseTerms
 from worker.job_outcomes import JobOutcomes
 from worker.lease import LeaseKeeper
 from worker.middleware import worker_middleware
-from worker.notify_batch import DoneNotifier
+from worker.notify_batch import RedisBatcher
 from worker.portal_schema import PortalSchemaFetcher
 from worker.ratelimit import RateLimiter
 from worker.refresh.backoff import RefreshBackoff
@@ -66,13 +66,13 @@ class WorkerRuntime(ProcessParts):
             connect_timeout=self.settings.hubspot_connect_timeout_s,
             read_timeout=self.settings.hubspot_read_timeout_s,
             max_connections=max(16, self.settings.worker_threads * 2),
-            on_response=job_metrics.response_hook(self.redis),
+            on_response=job_metrics.response_hook(self.redis_batcher.submit),
         )
 
     @cached_property
-    def done_notifier(self) -> DoneNotifier:
-        """Job-finished notifications, published in batches off the job threads."""
-        return DoneNotifier(client=self.redis)
+    def redis_batcher(self) -> RedisBatcher:
+        """Job-finished notifications and job metrics, sent in batches off the job threads."""
+        return RedisBatcher(client=self.redis)
 
     @cached_property
     def limiter(self) -> RateLimiter:
@@ -225,8 +225,9 @@ class WorkerRuntime(ProcessParts):
         """The worker's own middleware (``worker.middleware``), to add to the broker."""
         return worker_middleware(
             keeper=self.lease,
-            notify_done=self.done_notifier.notify,
+            notify_done=self.redis_batcher.notify,
             metrics_client=self.redis,
+            metrics_submit=self.redis_batcher.submit,
             clock=self.clock,
             events=self.events,
         )
@@ -249,8 +250,8 @@ class WorkerRuntime(ProcessParts):
 
     def close(self) -> None:
         self.lease.stop()
-        if "done_notifier" in self.__dict__:
-            self.done_notifier.close()
+        if "redis_batcher" in self.__dict__:
+            self.redis_batcher.close()
         if "hubspot" in self.__dict__:
             self.hubspot.close()
         if "deliverer" in self.__dict__:

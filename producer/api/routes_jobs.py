@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +25,16 @@ JobIdPath = Annotated[str, Path(pattern=NO_NUL_PATTERN)]
 IDS_PATTERN = r"^[^\x00]*[^\x00,\s][^\x00]*$"
 
 router = APIRouter(prefix="/v1", tags=["jobs"], responses=V1_ERRORS)
+
+
+class _JobsJSON(JSONResponse):
+    """The job routes' answers, rendered by orjson. Their content is already plain JSON (job
+    views dumped in ``mode="json"``), so returning one of these also skips FastAPI's
+    ``jsonable_encoder`` walk over every job of a 100-job answer."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
 
 #: Longest long-poll (seconds); larger ``wait`` values are clamped to it.
 MAX_WAIT_S = 30.0
@@ -81,8 +92,8 @@ async def submit_job(request: Request, services: ServicesDep) -> JSONResponse:
     return JSONResponse({"job": _job_json(result.job)}, status_code=202 if result.created else 200)
 
 
-@router.post("/jobs/batch", status_code=202, openapi_extra=BATCH_BODY)
-async def submit_batch(request: Request, services: ServicesDep) -> dict[str, Any]:
+@router.post("/jobs/batch", status_code=202, openapi_extra=BATCH_BODY, response_class=_JobsJSON)
+async def submit_batch(request: Request, services: ServicesDep) -> _JobsJSON:
     body = await _json_body(request)
     items = body.get("jobs") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
@@ -93,12 +104,11 @@ async def submit_batch(request: Request, services: ServicesDep) -> dict[str, Any
     if len(items) > MAX_BATCH:
         raise InvalidToolInput(f"at most {MAX_BATCH} jobs per batch (got {len(items)})")
     results = await run_in_threadpool(services.jobs.submit_batch, items)
-    return {
-        "jobs": [
-            {"error": r.to_dict()} if isinstance(r, HubSpotActionsError) else _job_json(r.job)
-            for r in results
-        ]
-    }
+    jobs = [
+        {"error": r.to_dict()} if isinstance(r, HubSpotActionsError) else _job_json(r.job)
+        for r in results
+    ]
+    return _JobsJSON({"jobs": jobs}, status_code=202)
 
 
 @router.get("/jobs/{job_id}", responses=error_responses(404))
@@ -117,17 +127,17 @@ async def get_job(
     return {"job": _job_json(job)}
 
 
-@router.get("/jobs")
+@router.get("/jobs", response_class=_JobsJSON)
 def list_jobs(
     services: ServicesDep,
     ids: str = Query(pattern=IDS_PATTERN, description="Up to 100 comma-separated job ids"),
-) -> dict[str, Any]:
+) -> _JobsJSON:
     wanted = [i for i in (p.strip() for p in ids.split(",")) if i]
     if not wanted:
         raise InvalidRequest("ids: give up to 100 comma-separated job ids")
     if len(wanted) > MAX_IDS:
         raise InvalidRequest(f"ids: at most {MAX_IDS} ids (got {len(wanted)})")
-    return {"jobs": [_job_json(j) for j in services.ctx.jobs.get_many(wanted)]}
+    return _JobsJSON({"jobs": [_job_json(j) for j in services.ctx.jobs.get_many(wanted)]})
 
 
 @router.post("/jobs/{job_id}/cancel", responses=error_responses(404, 409))

@@ -6,14 +6,16 @@ with a scrape after its own jobs: the differences are exact.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from store.portal_schemas import PortalSchemaStore
 from tests.support.stack import Stack
-from tests.support.tools_stack import connect_account, run_job, unique
+from tests.support.tools_stack import connect_account, database, run_job, unique
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.usefixtures("clear_faults")]
 
@@ -39,6 +41,26 @@ def delta(before: Samples, after: Samples, name: str, labels: Mapping[str, str])
     return after.get(key, 0.0) - before.get(key, 0.0)
 
 
+def settled_scrape(stack: Stack, hub_id: int, timeout: float = 15) -> Samples:
+    """A scrape once the worker's portal schema reads made on connect are stored and counted
+    (they are HubSpot 2xx answers too, and would land inside the test's window otherwise)."""
+    deadline = time.monotonic() + timeout
+    with database(stack) as db:
+        store = PortalSchemaStore(db=db)
+        while store.get(hub_id) is None:
+            assert time.monotonic() < deadline, f"no portal schema for {hub_id}"
+            time.sleep(0.1)
+    previous = scrape(stack)
+    while True:  # the counts travel on the worker's batching thread: wait until they stop
+        time.sleep(0.2)
+        current = scrape(stack)
+        key = ("hubspot_actions_hubspot_requests_total", (("status_class", "2xx"),))
+        if current.get(key) == previous.get(key):
+            return current
+        assert time.monotonic() < deadline, "HubSpot answer counts kept moving"
+        previous = current
+
+
 def company(stack: Stack, identifier: str) -> dict[str, object]:
     return run_job(stack, identifier, TOOL, {"name": unique("Metrics Co")})
 
@@ -47,7 +69,7 @@ def test_succeeded_and_failed_jobs_are_counted_by_tool_and_outcome(stack: Stack)
     """Two succeeded and one failed job: jobs_total, job_errors_total, the duration histogram
     and hubspot_requests_total move by exactly those numbers; no label names the account."""
     account = connect_account(stack, "metrics_jobs")
-    before = scrape(stack)
+    before = settled_scrape(stack, int(account["hub_id"]))
     ok = [company(stack, account["identifier"]) for _ in range(2)]
     stack.sandbox.control.add_fault(COMPANIES, method="POST", status=400, count=1)
     failed = company(stack, account["identifier"])
@@ -77,7 +99,7 @@ def test_a_rate_limited_job_counts_a_wait_and_a_429(stack: Stack) -> None:
     """A job answered 429 once, then 2xx: one rate-limit wait (kind rate_limited), one 429 and
     one 2xx answer, and one succeeded job."""
     account = connect_account(stack, "metrics_429")
-    before = scrape(stack)
+    before = settled_scrape(stack, int(account["hub_id"]))
     stack.sandbox.control.add_fault(COMPANIES, method="POST", status=429, retry_after=1, count=1)
     job = company(stack, account["identifier"])
     after = scrape(stack)

@@ -33,6 +33,7 @@ from worker.middleware.ending import JobEnd, current_end, current_ends, report_e
 from worker.middleware.events import JobEvents
 from worker.middleware.lease import JobLease
 from worker.middleware.metrics import JobMetrics, JobSummary
+from worker.notify_batch import PipelineOps
 
 __all__ = [
     "JobContext",
@@ -57,6 +58,7 @@ def worker_middleware(
     metrics_client: redis.Redis,
     clock: Clock,
     events: WebhookEvents | None = None,
+    metrics_submit: Callable[[PipelineOps], None] | None = None,
 ) -> list[Middleware]:
     """Our middleware, in the order they must be added to the broker."""
     return [
@@ -64,6 +66,6 @@ def worker_middleware(
         JobLease(keeper=keeper),
         JobDone(notify=notify_done),
         JobSummary(),
-        JobMetrics(client=metrics_client, clock=clock),
+        JobMetrics(client=metrics_client, clock=clock, submit=metrics_submit),
         *([JobEvents(events=events)] if events is not None else []),
     ]

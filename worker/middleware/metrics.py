@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -17,10 +18,12 @@ import structlog
 from dramatiq import Broker, Middleware
 from dramatiq.broker import MessageProxy
 
+from broker.counters import JOBS_COUNTER
 from core.clock import Clock
 from core.logging import get_logger
 from worker import job_metrics
 from worker.middleware.ending import current_ends
+from worker.notify_batch import PipelineOps
 
 log = get_logger("worker.executor")
 
@@ -64,11 +67,22 @@ RATE_WAIT_KINDS = frozenset({"rate_limited", "throttled"})
 
 
 class JobMetrics(Middleware):
-    """Counts each landed ending: terminal outcomes by tool and code, and rate-limit waits."""
+    """Counts each landed ending: terminal outcomes by tool and code, and rate-limit waits.
 
-    def __init__(self, *, client: redis.Redis, clock: Clock) -> None:
+    With ``submit`` (the process's ``RedisBatcher.submit``) a terminal outcome is queued for the
+    batcher's next pipeline instead of costing the job thread a round trip of its own.
+    """
+
+    def __init__(
+        self,
+        *,
+        client: redis.Redis,
+        clock: Clock,
+        submit: Callable[[PipelineOps], None] | None = None,
+    ) -> None:
         self.client = client
         self.clock = clock
+        self.submit = submit
 
     def after_process_message(
         self,
@@ -78,18 +92,21 @@ class JobMetrics(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        for end in current_ends():
+        for end in current_ends():  # several when the message ran a coalesced batch
             if not end.landed:
                 continue
             if end.status.is_terminal and end.due_at is not None:
-                job_metrics.job_finished(
-                    self.client,
+                ops = job_metrics.job_finished_ops(
                     tool=end.tool,
                     due=end.due_at,
                     status=end.status.value,
                     code=end.code,
                     now=self.clock.now(),
                 )
+                if self.submit is not None:
+                    self.submit(ops)
+                else:
+                    job_metrics.send_now(self.client, ops, JOBS_COUNTER)
             elif end.wait_kind in RATE_WAIT_KINDS:
                 job_metrics.rate_limit_wait(self.client, str(end.wait_kind))
 
