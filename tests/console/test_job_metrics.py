@@ -125,5 +125,5 @@ def test_queue_and_schedule_depth_gauges_are_exposed(stack: Stack) -> None:
         for name, labels in samples
         if name == "hubspot_actions_schedule_entries"
     }
-    assert queues == {"interactive", "bulk", "refresh"}
+    assert queues == {"interactive", "bulk", "refresh", "webhooks"}
     assert schedules == {"jobs", "refresh"}
