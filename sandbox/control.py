@@ -127,7 +127,10 @@ def clear_faults(sandbox: Sandbox, request: Request) -> Response:
 
 def stats(sandbox: Sandbox, request: Request) -> Response:
     """``GET /_sandbox/stats``."""
-    return json_response(200, sandbox.stats.snapshot())
+    created: dict[str, int] = {}
+    for (_, object_type), store in sandbox.stores().items():
+        created[object_type] = created.get(object_type, 0) + store.created
+    return json_response(200, {**sandbox.stats.snapshot(), "records_created": created})
 
 
 def reset(sandbox: Sandbox, request: Request) -> Response:

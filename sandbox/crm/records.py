@@ -101,6 +101,8 @@ class ObjectStore:
         self._emails: dict[str, int] = {}
         self._modified = MODIFIED_PROPERTY[object_type]
         self.changed: set[int] = set()
+        #: Records this store created (one per record, batch creates included), for the stats.
+        self.created = 0
 
     def restore(self, records: Iterable[Record]) -> None:
         """Load persisted records (any order), rebuilding the id order and the email index."""
@@ -131,6 +133,7 @@ class ObjectStore:
         if self._index_delay_ms:
             record.pending.append(PendingIndex(now_ms + self._index_delay_ms, dict(record.values)))
         self.changed.add(record_id)
+        self.created += 1
         return record
 
     def get(self, record_id: int, *, archived: bool = False) -> Record | None:

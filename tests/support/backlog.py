@@ -103,6 +103,6 @@ class Tally:
 
 
 def created_contacts(stats: dict[str, Any]) -> int:
-    """Contacts the sandbox created (201s on the create route)."""
-    requests: dict[str, dict[str, int]] = stats["requests"]
-    return int(requests.get("POST /crm/v3/objects/contacts", {}).get("201", 0))
+    """Contacts the sandbox created, one per record (single and batch creates alike)."""
+    created: dict[str, int] = stats["records_created"]
+    return int(created.get("contacts", 0))
