@@ -114,6 +114,9 @@ def run_worker() -> Iterator[Any]:
 
 def test_a_tool_message_reaches_the_runtime_through_the_middleware(run_worker: Any) -> None:
     """execute_tool runs the job once, with job_id bound, under the lease, then announces it."""
+    # Other tests run executors in this thread and bind ``tool``: start from a clean context so
+    # the last assertion sees only what this message's processing left behind.
+    structlog.contextvars.clear_contextvars()
     runtime = FakeRuntime(executor=FakeExecutor())
     wired = _wire(runtime)
     wired.broker.get_actor(ACTOR_EXECUTE).send("job_1")
