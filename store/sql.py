@@ -24,7 +24,20 @@ def insert_returning_row(conn: Connection, table: Table, values: dict[str, Any])
     return conn.execute(_insert(conn, table, values).returning(*table.c)).first()
 
 
+def insert_returning_rows(conn: Connection, table: Table) -> Insert:
+    """The same for many rows: execute it with a list of value dicts.
+
+    SQLAlchemy sends such an executemany as multi-row ``INSERT ... VALUES`` statements
+    ("insertmanyvalues") on both databases; the rows that conflicted are simply not returned.
+    """
+    return _dialect_insert(conn, table).on_conflict_do_nothing().returning(*table.c)
+
+
 def _insert(conn: Connection, table: Table, values: dict[str, Any]) -> Insert:
+    return _dialect_insert(conn, table).values(**values).on_conflict_do_nothing()
+
+
+def _dialect_insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
     if conn.dialect.name == "postgresql":
-        return postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+        return postgresql.insert(table)
+    return sqlite.insert(table)

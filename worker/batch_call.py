@@ -152,15 +152,16 @@ class BatchCall:
     def _record_answer(self, pending: list[_Pending], response: HubSpotResponse) -> None:
         creates = self.tool.kind == "create"
         answers = map_answer([p.item() for p in pending], response, creates=creates)
+        succeeded: list[tuple[JobRecord, HubSpotResponse]] = []
         for p, answer in zip(pending, answers, strict=True):
             if answer is None:
                 self._settle(p, HubSpotOutcomeUnknown(NO_ANSWER_MESSAGE))
             elif answer.error is not None:
                 self._settle(p, answer.error)
             elif answer.response is not None:
-                self.ex.outcomes.succeed(
-                    p.job, answer.response, recovered=False, batch_size=self.size
-                )
+                succeeded.append((p.job, answer.response))
+        if succeeded:  # one transaction for the batch's successes
+            self.ex.outcomes.succeed_many(succeeded, batch_size=self.size)
 
     # -- contact creates: the whole-batch 409 and the lost answer -----------------------------
 

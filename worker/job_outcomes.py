@@ -19,7 +19,7 @@ from core.logging import get_logger
 from hubspot_client.errors import HubSpotError, HubSpotRequestError
 from hubspot_client.responses import HubSpotResponse
 from schemas.jobs import HistoryOutcome, JobStatus
-from store.jobs import JobRecord, JobStore
+from store.jobs import Finish, JobRecord, JobStore
 from worker.decisions import Fail, Wait, WaitKind
 from worker.middleware.ending import JobEnd, report_end
 
@@ -41,16 +41,17 @@ class JobOutcomes:
         mint_reauth_link: Callable[[str], str | None],
         clock: Clock,
         on_schema_stale: Callable[[str], None] | None = None,
-        on_record_free: Callable[[JobRecord], None] | None = None,
+        on_records_free: Callable[[list[JobRecord]], None] | None = None,
     ) -> None:
-        """``on_record_free`` hears of a job with a ``record_key`` that finished: the next job
-        of the same record may start now (``store.jobs.order``)."""
+        """``on_records_free`` hears of the jobs with a ``record_key`` that finished (all those
+        of a coalesced batch at once): the next job of each record may start now
+        (``store.jobs.order``)."""
         self.jobs = jobs
         self.job_schedule = job_schedule
         self.mint_reauth_link = mint_reauth_link
         self.clock = clock
         self.on_schema_stale = on_schema_stale
-        self.on_record_free = on_record_free
+        self.on_records_free = on_records_free
 
     def succeed(
         self,
@@ -61,20 +62,38 @@ class JobOutcomes:
         batch_size: int | None = None,
     ) -> None:
         """``batch_size``: the job's result was its item of a coalesced call of that many."""
-        entry = self._entry(
-            HistoryOutcome.SUCCEEDED, http_status=response.status_code, batch_size=batch_size
+        self.succeed_many([(job, response)], recovered=recovered, batch_size=batch_size)
+
+    def succeed_many(
+        self,
+        answers: list[tuple[JobRecord, HubSpotResponse]],
+        *,
+        recovered: bool = False,
+        batch_size: int | None = None,
+    ) -> None:
+        """The successes of one coalesced call, recorded in one transaction."""
+        finishes = []
+        for job, response in answers:
+            entry = self._entry(
+                HistoryOutcome.SUCCEEDED, http_status=response.status_code, batch_size=batch_size
+            )
+            if recovered:
+                entry["category"] = RECOVERED_DUPLICATE
+            finishes.append(
+                Finish(
+                    job,
+                    JobStatus.SUCCEEDED,
+                    history=[*job.history, entry],
+                    attempts=job.attempts + 1,
+                    result=response.body,
+                )
+            )
+        landed = self.jobs.finish_many(finishes)
+        for f, did_land in zip(finishes, landed, strict=True):
+            report_end(JobEnd(f.job.id, JobStatus.SUCCEEDED, f.attempts, did_land, **_about(f.job)))
+        self._free_records(
+            [f.job for f, did_land in zip(finishes, landed, strict=True) if did_land]
         )
-        if recovered:
-            entry["category"] = RECOVERED_DUPLICATE
-        landed = self.jobs.finish(
-            job,
-            status=JobStatus.SUCCEEDED,
-            result=response.body,
-            history=[*job.history, entry],
-            attempts=job.attempts + 1,
-        )
-        report_end(JobEnd(job.id, JobStatus.SUCCEEDED, job.attempts + 1, landed, **_about(job)))
-        self._free_record(job, landed)
 
     def fail(
         self,
@@ -109,7 +128,7 @@ class JobOutcomes:
         report_end(
             JobEnd(job.id, JobStatus.FAILED, job.attempts + 1, landed, code=code, **_about(job))
         )
-        self._free_record(job, landed)
+        self._free_records([job] if landed else [])
 
     def wait(
         self,
@@ -154,9 +173,10 @@ class JobOutcomes:
         except redis.RedisError as err:  # the sweep re-adds it from SQL
             log.warning("job.schedule_failed", error=type(err).__name__)
 
-    def _free_record(self, job: JobRecord, landed: bool) -> None:
-        if landed and job.record_key is not None and self.on_record_free is not None:
-            self.on_record_free(job)
+    def _free_records(self, landed: list[JobRecord]) -> None:
+        freed = [job for job in landed if job.record_key is not None]
+        if freed and self.on_records_free is not None:
+            self.on_records_free(freed)
 
     def _reauth_link(self, account_id: str) -> str | None:
         try:

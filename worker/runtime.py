@@ -179,13 +179,13 @@ class WorkerRuntime(ProcessParts):
         except redis.RedisError as exc:
             log.warning("portal_schema.enqueue_failed", error=type(exc).__name__)
 
-    def wake_next_of_record(self, job: JobRecord) -> None:
-        """``job`` finished: send the message of the job waiting behind it on its record, if
-        any (Redis or SQL down: the sweep's lost-message pass sends it later)."""
+    def wake_next_of_records(self, finished: list[JobRecord]) -> None:
+        """``finished`` jobs ended: send the messages of the jobs waiting behind them on their
+        records, if any (Redis or SQL down: the sweep's lost-message pass sends them later)."""
         try:
-            waiting = self.jobs.next_in_line(job)
-            if waiting is not None:
-                self.dispatcher.enqueue_jobs([replace(job_ref(waiting), wake=True)])
+            waiting = self.jobs.next_in_line_many(finished)
+            if waiting:
+                self.dispatcher.enqueue_jobs([replace(job_ref(j), wake=True) for j in waiting])
         except (redis.RedisError, StoreUnavailable) as exc:
             log.warning("job.wake_failed", error=type(exc).__name__)
 
@@ -214,7 +214,7 @@ class WorkerRuntime(ProcessParts):
                 mint_reauth_link=self.mint_reauth_link,
                 clock=self.clock,
                 on_schema_stale=self.request_portal_schema,
-                on_record_free=self.wake_next_of_record,
+                on_records_free=self.wake_next_of_records,
             ),
             lease=LeaseTerms(owner=self.owner, seconds=self.settings.job_lease_seconds),
             table=DecisionTable(),

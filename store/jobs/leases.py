@@ -33,6 +33,18 @@ class LapsedLeases:
     failed: list[JobRecord] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Finish:
+    """One terminal outcome to record (``JobLeases.finish_many``)."""
+
+    job: JobRecord
+    status: JobStatus
+    history: list[dict[str, Any]]
+    attempts: int
+    result: Any = None
+    error: dict[str, Any] | None = None
+
+
 class JobLeases(JobTable):
     def claim(self, job_id: str, *, owner: str, lease_seconds: float) -> JobRecord | None:
         """``queued`` -> ``running`` under a lease; None when another claim won, the job is not
@@ -101,19 +113,35 @@ class JobLeases(JobTable):
         error: dict[str, Any] | None = None,
     ) -> bool:
         """Record a terminal outcome; False if this worker no longer holds the job's lease."""
-        assert status.is_terminal
+        return self.finish_many([Finish(job, status, history, attempts, result, error)])[0]
+
+    def finish_many(self, finishes: list[Finish]) -> list[bool]:
+        """Record many terminal outcomes in one transaction (a coalesced batch's answers).
+
+        Each lands only for the worker holding that job's lease, as ``finish`` would; one
+        transaction (one commit, one flush) for the batch instead of one per job: per-job
+        finishes were a quarter of the worker's samples in a bulk run (bench/README.md).
+        """
+        not_terminal = [f.status.value for f in finishes if not f.status.is_terminal]
+        if not_terminal:
+            raise ValueError(f"finish_many records terminal outcomes only, not {not_terminal}")
         now = self.clock.now()
-        return self._leave_running(
-            job,
-            status=status.value,
-            result=result,
-            error=error,
-            history=history,
-            attempts=attempts,
-            finished_at=now,
-            due_at=None,
-            updated_at=now,
-        )
+        with self.db.write() as conn:
+            return [
+                self._leave_running_in(
+                    conn,
+                    f.job,
+                    status=f.status.value,
+                    result=f.result,
+                    error=f.error,
+                    history=f.history,
+                    attempts=f.attempts,
+                    finished_at=now,
+                    due_at=None,
+                    updated_at=now,
+                )
+                for f in finishes
+            ]
 
     def defer(
         self,
@@ -138,16 +166,20 @@ class JobLeases(JobTable):
     def _leave_running(self, job: JobRecord, **values: Any) -> bool:
         """Move a running job on, only for the worker holding its lease (and release the lease)."""
         with self.db.write() as conn:
-            result = conn.execute(
-                update(jobs)
-                .where(
-                    jobs.c.id == job.id,
-                    jobs.c.status == JobStatus.RUNNING.value,
-                    jobs.c.lease_owner == job.lease_owner,
-                )
-                .values(lease_owner=None, lease_expires_at=None, **values)
+            return self._leave_running_in(conn, job, **values)
+
+    @staticmethod
+    def _leave_running_in(conn: Connection, job: JobRecord, **values: Any) -> bool:
+        result = conn.execute(
+            update(jobs)
+            .where(
+                jobs.c.id == job.id,
+                jobs.c.status == JobStatus.RUNNING.value,
+                jobs.c.lease_owner == job.lease_owner,
             )
-            return result.rowcount == 1
+            .values(lease_owner=None, lease_expires_at=None, **values)
+        )
+        return result.rowcount == 1
 
     # -- lapsed leases (the sweep) --------------------------------------------------------
 

@@ -115,22 +115,35 @@ class JobBatches(JobTable):
 
     def next_in_line(self, job: JobRecord) -> JobRecord | None:
         """The job now free to start on ``job``'s record (``job`` has finished), if any."""
-        if job.record_key is None:
-            return None
-        stmt = (
-            select(jobs)
-            .where(
-                jobs.c.account_id == job.account_id,
-                jobs.c.record_key == job.record_key,
-                jobs.c.status == JobStatus.QUEUED.value,
-                claimable(),
-            )
-            .order_by(jobs.c.created_at, jobs.c.id)
-            .limit(1)
-        )
+        waiting = self.next_in_line_many([job])
+        return waiting[0] if waiting else None
+
+    def next_in_line_many(self, finished: list[JobRecord]) -> list[JobRecord]:
+        """For each record of the ``finished`` jobs, the job now free to start on it.
+
+        One query per account for a whole coalesced batch, not one per job (a batch's jobs never
+        share a record, so each record has at most one job to wake).
+        """
+        keys: dict[str, set[str]] = {}
+        for job in finished:
+            if job.record_key is not None:
+                keys.setdefault(job.account_id, set()).add(job.record_key)
+        found: dict[tuple[str, str], JobRecord] = {}
         with self.db.read() as conn:
-            row = conn.execute(stmt).first()
-        return None if row is None else JobRecord.from_row(row)
+            for account_id, record_keys in keys.items():
+                rows = conn.execute(
+                    select(jobs)
+                    .where(
+                        jobs.c.account_id == account_id,
+                        jobs.c.record_key.in_(sorted(record_keys)),
+                        jobs.c.status == JobStatus.QUEUED.value,
+                        claimable(),
+                    )
+                    .order_by(jobs.c.created_at, jobs.c.id)
+                ).all()
+                for row in rows:
+                    found.setdefault((row.account_id, row.record_key), JobRecord.from_row(row))
+        return list(found.values())
 
 
 def _lock_key(job: JobRecord) -> str:
