@@ -24,6 +24,7 @@ jobs' ``finished_at``), and prints a text sparkline of each series for the READM
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 import uuid
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from bench.chart import per_second, sparkline, write_svg
 from bench.harness import BenchStack, bench_stack
@@ -108,11 +110,30 @@ def _crm_counts(stack: BenchStack) -> tuple[int, int]:
     return sum(stats["crm_object_requests"].values()), int(stats["rate_limited_429"])
 
 
+def _cpu_seconds(stack: BenchStack) -> dict[str, float]:
+    """User + system CPU seconds used so far by each process of the stack, its children
+    included (the worker's processes): the cost per job, which a loaded machine's wall clock
+    hides."""
+    used: dict[str, float] = {}
+    for name, managed in stack.processes.items():
+        if managed.process is None:
+            continue
+        root = psutil.Process(managed.process.pid)
+        total = 0.0
+        for proc in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
+        used[name] = total
+    return used
+
+
 def run_scenario(
     stack: BenchStack, name: str, portals: list[int], per_portal: int, timeout: float
 ) -> dict[str, Any]:
     items = _interleave([_updates(p, per_portal) for p in portals], SEED_BATCH)
     calls_before, limited_before = _crm_counts(stack)
+    cpu_before = _cpu_seconds(stack)
     with stack.api() as api:
         recorder = _Recorder(api)
         run = BulkRun(call=recorder, batch_size=SEED_BATCH)
@@ -121,6 +142,7 @@ def run_scenario(
         submitted = time.time()
         run.follow(timeout)
     calls_after, limited_after = _crm_counts(stack)
+    cpu_after = _cpu_seconds(stack)
     if run.refused or len(run.finished) < len(items):
         raise RuntimeError(f"{name}: {len(run.refused)} refused, {len(run.finished)} finished")
     last_seen = max(recorder.seen.values())
@@ -141,6 +163,10 @@ def run_scenario(
         "records_per_s": round(len(items) / (last_seen - started), 1),
         "hubspot_calls": calls_after - calls_before,
         "hubspot_429s": limited_after - limited_before,
+        "cpu_ms_per_record": {
+            proc: round(1000 * (cpu_after[proc] - cpu_before.get(proc, 0.0)) / len(items), 3)
+            for proc in cpu_after
+        },
         "per_second": counts,
         "sparkline": sparkline(counts),
     }

@@ -91,7 +91,10 @@ class WebhookEvents:
 
     def jobs_finished(self, job_ids: list[str]) -> None:
         try:
-            if not job_ids or not any(self._endpoints_for(e) for e in _JOB_EVENTS.values()):
+            if not job_ids:
+                return
+            subscribers = self._subscribers_now()  # one version read for the whole batch
+            if not any(subscribers.get(e) for e in _JOB_EVENTS.values()):
                 return
             for job in self.jobs.get_many(job_ids):
                 self._emit_job(job)
@@ -170,6 +173,10 @@ class WebhookEvents:
 
     def _endpoints_for(self, event: WebhookEvent) -> list[str]:
         """The ids of the endpoints subscribed to ``event`` (cached, see the module docstring)."""
+        return list(self._subscribers_now().get(event, []))
+
+    def _subscribers_now(self) -> dict[WebhookEvent, list[str]]:
+        """Event -> subscribed endpoint ids, reloaded when the version key changed."""
         try:
             version = self.redis.get(ENDPOINTS_VERSION_KEY)
         except redis.RedisError:
@@ -184,7 +191,7 @@ class WebhookEvents:
                 self._subscribers = subscribers
                 self._version = version
                 self._loaded_at = time.monotonic()
-            return list(self._subscribers.get(event, []))
+            return self._subscribers
 
 
 def _iso(moment: datetime) -> str:

@@ -39,6 +39,7 @@ from dramatiq import Message, Middleware
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
 
+from broker.acks import AckQueue
 from broker.stock_middleware import DEFAULT_ATTEMPT_TIMEOUT_S, stock_middleware
 from broker.wakeup import WAKEUP_CLIENT_NAME, PollingConsumer, WakeableConsumer, WakeupHub
 
@@ -95,6 +96,8 @@ class Broker(RedisBroker):
             dead_message_ttl=DEAD_MESSAGE_TTL_MS,
         )
         self.wakeups = wakeups
+        #: Acks queued by worker threads for the consumer threads to send (``broker.acks``).
+        self.acks = AckQueue()
 
     @property
     def consumer_class(self) -> type:
@@ -140,6 +143,16 @@ class Broker(RedisBroker):
         for message in enqueued:
             self.emit_after("enqueue", message, None)
         return enqueued
+
+    def ack_many(self, queue_name: str, redis_message_ids: list[str]) -> None:
+        """Ack several messages of ``queue_name`` in one round trip (Dramatiq's ``do_ack`` per
+        message, pipelined)."""
+        script = self.scripts["dispatch"]
+        pipe = self.client.pipeline(transaction=False)
+        for message_id in redis_message_ids:
+            args = [*self._script_prefix("ack", queue_name), message_id]
+            script(keys=[self.namespace], args=args, client=pipe)
+        pipe.execute()
 
     def requeue_dead_workers(
         self, queue_names: Iterable[str], *, heartbeat_timeout_ms: int

@@ -150,17 +150,31 @@ class PollingConsumer(_RedisConsumer):
 
 
 class WakeableConsumer(PollingConsumer):
-    """Dramatiq's Redis consumer, waiting on a wake-up event where the stock one sleeps."""
+    """Dramatiq's Redis consumer, waiting on a wake-up event where the stock one sleeps, and
+    sending acks in batches from its own thread (``broker.acks``)."""
 
     def __init__(self, broker: Any, queue_name: str, prefetch: int, timeout: int) -> None:
         super().__init__(broker, queue_name, prefetch, timeout)
         self.wakeup: threading.Event = broker.wakeups.event_for(queue_name)
 
     def ack(self, message: Any) -> None:
+        """Queue the ack (a worker thread calls this) and wake the consumer thread to send it."""
+        self.broker.acks.put(self.queue_name, message)
+        self.wakeup.set()
+
+    def send_acks(self) -> None:
+        """Send the queued acks of this queue in one round trip (the consumer thread)."""
+        for message in self.broker.acks.send(self.queue_name, self.broker.ack_many):
+            self.queued_message_ids.discard(message.message_id)
+
+    def close(self) -> None:
+        """Send what is queued before Dramatiq drops this consumer (best effort: the next
+        consumer of the queue sends what is left)."""
         try:
-            super().ack(message)
-        finally:
-            self.wakeup.set()
+            self.send_acks()
+        except redis.RedisError as exc:
+            log.warning("broker.acks_deferred", error=type(exc).__name__)
+        super().close()
 
     def nack(self, message: Any) -> None:
         try:
@@ -171,6 +185,7 @@ class WakeableConsumer(PollingConsumer):
     def __next__(self) -> Any:
         try:
             while True:
+                self.send_acks()  # before counting the prefetch: acked messages free slots
                 proxy = self._pop_cached()
                 if proxy is not None:
                     return proxy

@@ -32,6 +32,10 @@ CONFTEST = Path(__file__).with_name("dramatiq_conftest.py")
 
 _DELAYS = "delayed messages are refused: waiting goes through our schedule (DESIGN.md s7)"
 _RETRIES = "Retries re-enqueues with a delay, which we refuse: retries are our RetryPolicy's"
+_BATCHED_ACKS = (
+    "acks are queued and sent in one pipeline by the consumer thread (broker/acks.py), not by "
+    "do_ack per message; their retry on a lost connection: tests/contract/test_batched_acks.py"
+)
 
 #: Their tests of features our broker removes on purpose, each with the reason.
 REMOVED_FEATURES = {
@@ -41,6 +45,7 @@ REMOVED_FEATURES = {
     "test_redis_actors_can_delay_messages_independent_of_each_other": _DELAYS,
     "test_redis_requeues_unhandled_delay_messages_on_shutdown": _DELAYS,
     "test_redis_join_race_condition": _DELAYS,
+    "test_redis_consumer_ack_can_retry_on_connection_error": _BATCHED_ACKS,
 }
 #: How many tests their module holds in the pinned version (a changed module is a new contract).
 EXPECTED_TESTS = 20

@@ -29,6 +29,7 @@ class JobEvents(Middleware):
         result: Any = None,
         exception: BaseException | None = None,
     ) -> None:
-        for end in current_ends():  # several when the message ran a coalesced batch
-            if end.landed and end.status.is_terminal:
-                self.events.job_finished(end.job_id)
+        # Several ends when the message ran a coalesced batch: announced together, one lookup.
+        finished = [e.job_id for e in current_ends() if e.landed and e.status.is_terminal]
+        if finished:
+            self.events.jobs_finished(finished)
