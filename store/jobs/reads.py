@@ -17,6 +17,12 @@ class JobReads(JobTable):
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
         return None if row is None else JobRecord.from_row(row)
 
+    def status_of(self, job_id: str) -> JobStatus | None:
+        """The job's status alone (None: no such job): the cheap check before a full read."""
+        with self.db.read() as conn:
+            status = conn.execute(select(jobs.c.status).where(jobs.c.id == job_id)).scalar()
+        return None if status is None else JobStatus(status)
+
     def get_many(self, job_ids: list[str]) -> list[JobRecord]:
         """Jobs in the order asked for; unknown ids are left out."""
         with self.db.read() as conn:

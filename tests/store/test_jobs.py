@@ -36,6 +36,16 @@ def account_id(db: Database) -> str:
     return AccountStore(db=db).get_or_create(connection_name="hubspot", identifier="user_1").id
 
 
+def test_status_of_follows_the_row(db: Database, account_id: str) -> None:
+    """The status-only read says what a full read would, and None for an unknown id."""
+    store = JobStore(db=db)
+    job, _ = store.create(_new(account_id))
+    assert store.status_of(job.id) is JobStatus.QUEUED
+    assert store.claim(job.id, owner="w", lease_seconds=30) is not None
+    assert store.status_of(job.id) is JobStatus.RUNNING
+    assert store.status_of("job_unknown") is None
+
+
 def test_create_queued_and_scheduled(db: Database, account_id: str) -> None:
     """A job is queued, or scheduled (with its due time) when run_at is in the future."""
     store = JobStore(db=db)
