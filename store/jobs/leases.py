@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select, update
 
 from schemas.jobs import HistoryOutcome, JobStatus
 from store.jobs.order import claimable, running_values
-from store.jobs.record import JobRecord, JobTable
+from store.jobs.record import JobRecord, JobTable, ended
 from store.models import jobs
 
 T = TypeVar("T")
@@ -102,17 +102,12 @@ class JobLeases(JobTable):
     ) -> bool:
         """Record a terminal outcome; False if this worker no longer holds the job's lease."""
         assert status.is_terminal
-        now = self.clock.now()
         return self._leave_running(
             job,
-            status=status.value,
             result=result,
-            error=error,
             history=history,
             attempts=attempts,
-            finished_at=now,
-            due_at=None,
-            updated_at=now,
+            **ended(status, error, self.clock.now()),
         )
 
     def defer(
