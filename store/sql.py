@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Row, Table
+from sqlalchemy import Connection, Insert, Row, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -22,6 +22,11 @@ def insert_ignoring_conflicts(conn: Connection, table: Table, values: dict[str, 
 def insert_returning_row(conn: Connection, table: Table, values: dict[str, Any]) -> Row[Any] | None:
     """The same, answering the new row itself (None on a conflict): no read-back query."""
     return conn.execute(_insert(conn, table, values).returning(*table.c)).first()
+
+
+def row_by_id(conn: Connection, table: Table, row_id: str) -> Row[Any] | None:
+    """The row of ``table`` whose ``id`` is ``row_id``, or None."""
+    return conn.execute(select(table).where(table.c.id == row_id)).first()
 
 
 def _insert(conn: Connection, table: Table, values: dict[str, Any]) -> Insert:
