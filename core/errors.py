@@ -55,24 +55,35 @@ class ConfigurationError(HubSpotActionsError):
 
 
 class InvalidRequest(HubSpotActionsError):
+    """A request's parameters are malformed (an identifier, a return URL, a body); the message
+    says which."""
+
     code = "invalid_request"
     http_status = 422
 
 
 class InvalidToolInput(InvalidRequest):
+    """A job's tool input does not validate against the tool's schema, or is not JSON at all."""
+
     code = "invalid_tool_input"
 
 
 class UnknownTool(InvalidRequest):
+    """A job or an MCP session names a tool that does not exist; the message lists the real ones."""
+
     code = "unknown_tool"
 
 
 class ConnectionNotFound(HubSpotActionsError):
+    """The request names a connection this deployment does not serve."""
+
     code = "connection_not_found"
     http_status = 404
 
 
 class AccountNotFound(HubSpotActionsError):
+    """No connected account under that identifier (or id)."""
+
     code = "account_not_found"
     http_status = 404
 
@@ -84,33 +95,48 @@ class AccountUnavailable(HubSpotActionsError):
 
 
 class AccountPending(AccountUnavailable):
+    """The account was created but its user has not completed the consent yet."""
+
     code = "account_pending"
 
 
 class AccountRevoked(AccountUnavailable):
+    """HubSpot revoked the grant (app uninstalled or access removed)."""
+
     code = "account_revoked"
 
 
 class AccountDisconnected(AccountUnavailable):
+    """The account was disconnected through the API."""
+
     code = "account_disconnected"
 
 
 class MissingScopes(HubSpotActionsError):
+    """The grant lacks scopes the connection or a tool requires (``missing_scopes`` lists them)."""
+
     code = "missing_scopes"
     http_status = 409
 
 
 class JobNotFound(HubSpotActionsError):
+    """No job under that id."""
+
     code = "job_not_found"
     http_status = 404
 
 
 class JobConflict(HubSpotActionsError):
+    """A job's state forbids the request (retrying a job that did not fail, cancelling a
+    finished one)."""
+
     code = "job_conflict"
     http_status = 409
 
 
 class IdempotencyConflict(JobConflict):
+    """An ``idempotency_key`` already used for another payload (``job_id`` names that job)."""
+
     code = "idempotency_conflict"
 
 

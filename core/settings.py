@@ -63,6 +63,17 @@ def split_scopes(value: object) -> tuple[str, ...]:
     return tuple(scopes)
 
 
+def _optional_url(value: str | None, schemes: tuple[str, ...], kind: str) -> str | None:
+    """An optional URL setting: empty means unset, anything else must use one of ``schemes``
+    (``kind`` words them for the error: "must be {kind} URL")."""
+    if value in (None, ""):
+        return None
+    assert value is not None
+    if not value.startswith(schemes):
+        raise ValueError(f"must be {kind} URL")
+    return value
+
+
 class Settings(BaseSettings):
     """All settings of every process (web, worker, scheduler, sandbox, CLI)."""
 
@@ -188,22 +199,14 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _check_redis_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        assert value is not None
-        if not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("must be a redis://, rediss:// or unix:// URL")
-        return value
+        return _optional_url(
+            value, ("redis://", "rediss://", "unix://"), "a redis://, rediss:// or unix://"
+        )
 
     @field_validator("oauth_user_verify_url")
     @classmethod
     def _check_verify_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        assert value is not None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value
+        return _optional_url(value, ("http://", "https://"), "an http:// or https://")
 
     @field_validator("hubspot_api_base", "hubspot_authorize_url")
     @classmethod

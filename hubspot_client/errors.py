@@ -42,6 +42,24 @@ from typing import Any, ClassVar
 from core.errors import AccountRevoked, HubSpotActionsError, MissingScopes
 from hubspot_client.responses import RateLimitInfo
 
+#: The package exports exactly these (``hubspot_client/__init__.py`` re-exports this list).
+__all__ = [
+    "AuthCodeRejected",
+    "HubSpotConflict",
+    "HubSpotError",
+    "HubSpotMissingScopes",
+    "HubSpotNotFound",
+    "HubSpotOutcomeUnknown",
+    "HubSpotRateLimited",
+    "HubSpotRequestError",
+    "HubSpotUnauthorized",
+    "HubSpotUnavailable",
+    "OAuthError",
+    "OAuthRequestError",
+    "OAuthUnavailable",
+    "RefreshTokenRejected",
+]
+
 
 class HubSpotError(HubSpotActionsError):
     """A HubSpot call failed; ``status_code`` is ``None`` when no response came back."""

@@ -25,6 +25,7 @@ would end most agent loops, or reach the model only as an unstructured string.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -78,23 +79,27 @@ def get_tools(
     ]
 
 
+@dataclass(frozen=True, kw_only=True)
 class _Runner:
     """Runs one named tool for one account and turns failures into error answers."""
 
-    def __init__(self, *, actions: Actions, connection_name: str, identifier: str) -> None:
-        self.actions = actions
-        self.connection_name = connection_name
-        self.identifier = identifier
+    actions: Actions
+    connection_name: str
+    identifier: str
+
+    def _job(self, tool_name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
+        """What ``execute_tool`` and ``aexecute_tool`` are called with."""
+        return {
+            "identifier": self.identifier,
+            "tool_name": tool_name,
+            "tool_input": tool_input,
+            "connection_name": self.connection_name,
+        }
 
     def sync_for(self, tool_name: str) -> Any:
         def run(**tool_input: Any) -> Any:
             try:
-                return self.actions.execute_tool(
-                    identifier=self.identifier,
-                    tool_name=tool_name,
-                    tool_input=tool_input,
-                    connection_name=self.connection_name,
-                )
+                return self.actions.execute_tool(**self._job(tool_name, tool_input))
             except (ActionsError, httpx.HTTPError) as exc:
                 return error_answer(exc)
 
@@ -103,12 +108,7 @@ class _Runner:
     def async_for(self, tool_name: str) -> Any:
         async def arun(**tool_input: Any) -> Any:
             try:
-                return await self.actions.aexecute_tool(
-                    identifier=self.identifier,
-                    tool_name=tool_name,
-                    tool_input=tool_input,
-                    connection_name=self.connection_name,
-                )
+                return await self.actions.aexecute_tool(**self._job(tool_name, tool_input))
             except (ActionsError, httpx.HTTPError) as exc:
                 return error_answer(exc)
 

@@ -12,7 +12,7 @@ under a fresh ``auth_request_id`` that the operator confirms (``producer.verific
 
 What the page answers, each error raised by the class that owns its code (one class per code):
 
-    CallbackError (here)                code                    http
+    producer.errors.CallbackError       code                    http
     +-- AccessDenied                    access_denied           403  the user clicked "Deny"
     +-- AuthorizationFailed             authorization_failed    400  HubSpot sent another error=
     store.oauth_states.StateRejected    invalid_state           400  no, unknown or tampered state
@@ -39,6 +39,7 @@ from core.errors import HubSpotActionsError, MissingScopes
 from core.logging import get_logger
 from hubspot_client.errors import AuthCodeRejected, HubSpotError
 from hubspot_client.oauth import TokenGrant
+from producer.errors import AccessDenied, AuthorizationFailed, CallbackError
 from producer.portal import request_portal_schema
 from schemas.connection import SCOPE_MATCH_RULE
 from schemas.webhooks import WebhookEvent
@@ -49,20 +50,18 @@ if TYPE_CHECKING:
     from producer.accounts import AccountService
     from producer.context import ProducerContext
 
+__all__ = [
+    "AUTH_REQUEST_BYTES",
+    "CALLBACK_ANSWERS",
+    "AccessDenied",
+    "AuthorizationFailed",
+    "CallbackError",
+    "CallbackResult",
+    "callback_answer",
+    "complete_authorization",
+]
+
 log = get_logger(__name__)
-
-
-class CallbackError(HubSpotActionsError):
-    http_status = 400
-
-
-class AccessDenied(CallbackError):
-    code = "access_denied"
-    http_status = 403
-
-
-class AuthorizationFailed(CallbackError):
-    code = "authorization_failed"
 
 
 #: What the callback page answers, by error code, where it differs from the error's own status

@@ -7,20 +7,22 @@ The operator's backend, having checked its own session, calls ``POST
 only a match makes the account ACTIVE. This catches a link forwarded to (or opened by) someone
 else: their consent never runs a job for the account it was minted for.
 
-    VerificationError (core.errors root)   code                               http
-    +-- AuthRequestNotFound                auth_request_not_found             404
-    +-- IdentifierMismatch                 identifier_mismatch                409  nothing changes
-    +-- AuthRequestUsed                    auth_request_used                  409  verified before
-    +-- AuthRequestExpired                 auth_request_expired               410  link expired
-    +-- NotPendingVerification             account_not_pending_verification   409  e.g. deleted
+Each refusal is a ``VerificationError`` (``producer.errors`` draws their tree) and changes nothing.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.errors import HubSpotActionsError
 from core.logging import get_logger
+from producer.errors import (
+    AuthRequestExpired,
+    AuthRequestNotFound,
+    AuthRequestUsed,
+    IdentifierMismatch,
+    NotPendingVerification,
+    VerificationError,
+)
 from schemas.accounts import AccountStatus
 from schemas.webhooks import WebhookEvent
 from store.accounts import AccountRecord
@@ -29,33 +31,17 @@ from store.oauth_states import AuthRequest
 if TYPE_CHECKING:
     from producer.accounts import AccountService
 
+__all__ = [
+    "AuthRequestExpired",
+    "AuthRequestNotFound",
+    "AuthRequestUsed",
+    "IdentifierMismatch",
+    "NotPendingVerification",
+    "VerificationError",
+    "verify_user",
+]
+
 log = get_logger(__name__)
-
-
-class VerificationError(HubSpotActionsError):
-    http_status = 409
-
-
-class AuthRequestNotFound(VerificationError):
-    code = "auth_request_not_found"
-    http_status = 404
-
-
-class IdentifierMismatch(VerificationError):
-    code = "identifier_mismatch"
-
-
-class AuthRequestUsed(VerificationError):
-    code = "auth_request_used"
-
-
-class AuthRequestExpired(VerificationError):
-    code = "auth_request_expired"
-    http_status = 410
-
-
-class NotPendingVerification(VerificationError):
-    code = "account_not_pending_verification"
 
 
 def verify_user(

@@ -64,22 +64,10 @@ class WebhookService:
 
 
 def view(record: EndpointRecord) -> WebhookView:
-    return WebhookView(
-        id=record.id,
-        url=record.url,
-        events=list(record.events),
-        description=record.description,
-        created_at=record.created_at,
-    )
+    """The endpoint's public fields, read from the record's attributes of the same names."""
+    return WebhookView.model_validate(record, from_attributes=True)
 
 
 def delivery_view(record: DeliveryRecord) -> DeliveryView:
-    return DeliveryView(
-        id=record.id,
-        event_type=record.event_type,
-        status=record.status,
-        attempts=record.attempts,
-        last_status_code=record.last_status_code,
-        next_attempt_at=record.next_attempt_at,
-        created_at=record.created_at,
-    )
+    """The delivery's public fields (the payload and the last error stay out)."""
+    return DeliveryView.model_validate(record, from_attributes=True)

@@ -12,7 +12,7 @@ from core.ids import new_id
 from schemas.accounts import AccountStatus
 from store.db import Database
 from store.models import accounts, tokens
-from store.sql import insert_ignoring_conflicts
+from store.sql import insert_ignoring_conflicts, row_by_id
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class AccountStore:
 
     def get_by_id(self, account_id: str, conn: Connection | None = None) -> AccountRecord | None:
         if conn is not None:
-            row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+            row = row_by_id(conn, accounts, account_id)
             return None if row is None else AccountRecord.from_row(row)
         with self.db.read() as own:
             return self.get_by_id(account_id, own)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Row, Table
+from sqlalchemy import Connection, Insert, Row, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -31,6 +31,11 @@ def insert_returning_rows(conn: Connection, table: Table) -> Insert:
     ("insertmanyvalues") on both databases; the rows that conflicted are simply not returned.
     """
     return _dialect_insert(conn, table).on_conflict_do_nothing().returning(*table.c)
+
+
+def row_by_id(conn: Connection, table: Table, row_id: str) -> Row[Any] | None:
+    """The row of ``table`` whose ``id`` is ``row_id``, or None."""
+    return conn.execute(select(table).where(table.c.id == row_id)).first()
 
 
 def _insert(conn: Connection, table: Table, values: dict[str, Any]) -> Insert:

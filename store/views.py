@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from schemas.accounts import ConnectedAccountView
 from schemas.connection import Connection
-from schemas.jobs import HistoryEntry, JobError, JobView
+from schemas.jobs import JobView
 from store.accounts import AccountRecord
 from store.jobs import JobRecord
 
@@ -35,20 +35,6 @@ def account_view(record: AccountRecord, connection: Connection) -> ConnectedAcco
 
 
 def job_view(record: JobRecord) -> JobView:
-    return JobView(
-        id=record.id,
-        identifier=record.identifier,
-        connection_name=record.connection_name,
-        tool_name=record.tool_name,
-        lane=record.lane,
-        status=record.status,
-        attempts=record.attempts,
-        history=[HistoryEntry.model_validate(h) for h in record.history],
-        created_at=record.created_at,
-        started_at=record.started_at,
-        finished_at=record.finished_at,
-        run_at=record.run_at,
-        result=record.result,
-        error=JobError.model_validate(record.error) if record.error else None,
-        metadata=record.metadata,
-    )
+    """The job's public fields, validated from the record's attributes of the same names (its
+    ``history`` entries and ``error`` become their models; the input and the lease stay out)."""
+    return JobView.model_validate(record, from_attributes=True)

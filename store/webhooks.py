@@ -24,6 +24,7 @@ from schemas.webhooks import DeliveryStatus, WebhookEvent
 from store.db import Database
 from store.keyring import Keyring
 from store.models import webhook_deliveries, webhook_endpoints
+from store.sql import row_by_id
 
 #: Random bytes of a signing secret (Standard Webhooks asks for 24 to 64).
 SECRET_BYTES = 32
@@ -117,9 +118,7 @@ class WebhookStore:
 
     def get_endpoint(self, endpoint_id: str) -> EndpointRecord | None:
         with self.db.read() as conn:
-            row = conn.execute(
-                select(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id)
-            ).first()
+            row = row_by_id(conn, webhook_endpoints, endpoint_id)
         return None if row is None else EndpointRecord.from_row(row)
 
     def delete_endpoint(self, endpoint_id: str) -> bool:
@@ -175,9 +174,7 @@ class WebhookStore:
 
     def get_delivery(self, delivery_id: str) -> DeliveryRecord | None:
         with self.db.read() as conn:
-            row = conn.execute(
-                select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
-            ).first()
+            row = row_by_id(conn, webhook_deliveries, delivery_id)
         return None if row is None else DeliveryRecord.from_row(row)
 
     def record_attempt(

@@ -9,9 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from producer.api.deps import ServicesDep
 from producer.api.openapi import V1_ERRORS, error_responses
+from producer.services import Services
 from producer.verification import verify_user
 from schemas.accounts import IDENTIFIER_PATTERN, AccountStatus
 from schemas.json_guard import NO_NUL_PATTERN, find_problem
+from store.accounts import AccountRecord
 
 IDENTIFIER_HELP = "Your user's id: 1-255 characters, no '/', no whitespace, no NUL."
 #: The identifier as a path segment, documented with the same pattern as in bodies.
@@ -21,6 +23,11 @@ ConnectionPath = Annotated[str, Path(pattern=NO_NUL_PATTERN)]
 router = APIRouter(prefix="/v1", tags=["connected accounts"], responses=V1_ERRORS)
 #: Routes naming a connection (and maybe an account) can find neither.
 NOT_FOUND = error_responses(404)
+
+
+def _account_body(services: Services, record: AccountRecord) -> dict[str, Any]:
+    """The ``{"connected_account": ...}`` answer of every route about one account."""
+    return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
 
 
 class AccountBody(BaseModel):
@@ -53,7 +60,7 @@ def get_or_create_account(body: AccountBody, services: ServicesDep) -> dict[str,
     record = services.accounts.get_or_create(
         connection_name=body.connection_name, identifier=body.identifier
     )
-    return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
+    return _account_body(services, record)
 
 
 class VerifyBody(BaseModel):
@@ -74,7 +81,7 @@ def verify_account(body: VerifyBody, services: ServicesDep) -> dict[str, Any]:
     record = verify_user(
         services.accounts, auth_request_id=body.auth_request_id, identifier=body.identifier
     )
-    return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
+    return _account_body(services, record)
 
 
 @router.get("/connected-accounts/{connection_name}/{identifier}", responses=NOT_FOUND)
@@ -82,7 +89,7 @@ def get_account(
     connection_name: ConnectionPath, identifier: IdentifierPath, services: ServicesDep
 ) -> dict[str, Any]:
     record = services.accounts.get(connection_name=connection_name, identifier=identifier)
-    return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
+    return _account_body(services, record)
 
 
 @router.get("/connected-accounts")
@@ -104,7 +111,7 @@ def delete_account(
     connection_name: ConnectionPath, identifier: IdentifierPath, services: ServicesDep
 ) -> dict[str, Any]:
     record = services.accounts.delete(connection_name=connection_name, identifier=identifier)
-    return {"connected_account": services.accounts.view(record).model_dump(mode="json")}
+    return _account_body(services, record)
 
 
 @router.post("/authorization-links", responses=NOT_FOUND)

@@ -32,10 +32,12 @@ class OpenedSession:
     expires_at: datetime
 
 
+@dataclass(eq=False)
 class McpSessionService:
-    def __init__(self, ctx: ProducerContext, accounts: AccountService) -> None:
-        self.ctx = ctx
-        self.accounts = accounts
+    """Opens sessions over the process's context; accounts are created through ``accounts``."""
+
+    ctx: ProducerContext
+    accounts: AccountService
 
     def open(
         self,

@@ -147,6 +147,17 @@ def _enum(object_type: str, name: str, label: str, group: str) -> PropertyDef:
     return PropertyDef(name, label, "enumeration", "select", group, options)
 
 
+def _address(group: str) -> list[PropertyDef]:
+    """The postal address properties, the same on contacts and companies."""
+    return [
+        _text("address", "Street Address", group),
+        _text("city", "City", group),
+        _text("state", "State/Region", group),
+        _text("zip", "Postal Code", group),
+        _text("country", "Country/Region", group),
+    ]
+
+
 def _bookkeeping(object_type: str, group: str) -> list[PropertyDef]:
     modified = MODIFIED_PROPERTY[object_type]
     return [
@@ -170,11 +181,7 @@ def _contacts() -> list[PropertyDef]:
         _text("mobilephone", "Mobile Phone Number", g, "phonenumber"),
         _text("fax", "Fax Number", g),
         _text("website", "Website URL", g),
-        _text("address", "Street Address", g),
-        _text("city", "City", g),
-        _text("state", "State/Region", g),
-        _text("zip", "Postal Code", g),
-        _text("country", "Country/Region", g),
+        *_address(g),
         _text("hs_additional_emails", "Additional email addresses", g, "textarea"),
         PropertyDef(
             "hs_marketable_until_renewal",
@@ -198,11 +205,7 @@ def _companies() -> list[PropertyDef]:
         _text("website", "Website URL", g),
         PropertyDef("industry", "Industry", "enumeration", "select", g, INDUSTRIES),
         _text("phone", "Phone Number", g, "phonenumber"),
-        _text("address", "Street Address", g),
-        _text("city", "City", g),
-        _text("state", "State/Region", g),
-        _text("zip", "Postal Code", g),
-        _text("country", "Country/Region", g),
+        *_address(g),
         _text("description", "Description", g, "textarea"),
         PropertyDef("annualrevenue", "Annual Revenue", "number", "number", g),
         PropertyDef("numberofemployees", "Number of Employees", "number", "number", g),

@@ -60,14 +60,21 @@ def _signed(access: AccessToken, portal: Portal) -> dict[str, Any]:
     }
 
 
+def _owner(token: AccessToken | RefreshToken, portal: Portal) -> dict[str, Any]:
+    """The v1 metadata's first fields, the same for both kinds of token: whose it is, for what."""
+    return {
+        "token": token.token,
+        "user": portal.user,
+        "hub_domain": portal.domain,
+        "scopes": list(token.scopes),
+    }
+
+
 def access_info(sandbox: Sandbox, access: AccessToken) -> dict[str, Any]:
     """``GET /oauth/v1/access-tokens/{token}``."""
     portal = _portal(sandbox, access.hub_id)
     return {
-        "token": access.token,
-        "user": portal.user,
-        "hub_domain": portal.domain,
-        "scopes": list(access.scopes),
+        **_owner(access, portal),
         "signed_access_token": _signed(access, portal),
         "hub_id": access.hub_id,
         "app_id": access.app_id,
@@ -82,10 +89,7 @@ def refresh_info(sandbox: Sandbox, refresh: RefreshToken) -> dict[str, Any]:
     """``GET /oauth/v1/refresh-tokens/{token}`` (``token_type`` "refresh" by analogy)."""
     portal = _portal(sandbox, refresh.hub_id)
     return {
-        "token": refresh.token,
-        "user": portal.user,
-        "hub_domain": portal.domain,
-        "scopes": list(refresh.scopes),
+        **_owner(refresh, portal),
         "hub_id": refresh.hub_id,
         "client_id": refresh.client_id,
         "user_id": portal.user_id,
@@ -93,19 +97,26 @@ def refresh_info(sandbox: Sandbox, refresh: RefreshToken) -> dict[str, Any]:
     }
 
 
-def introspect_access(sandbox: Sandbox, access: AccessToken, app: App) -> dict[str, Any]:
-    """Introspection of a live access token (DOC-MANAGE-OAUTH-v3 example)."""
-    portal = _portal(sandbox, access.hub_id)
+def _introspection(token: AccessToken | RefreshToken, portal: Portal, app: App) -> dict[str, Any]:
+    """The v3 introspection's first fields, the same for both kinds of live token."""
     return {
         "active": True,
-        "token": access.token,
-        "hub_id": access.hub_id,
+        "token": token.token,
+        "hub_id": token.hub_id,
         "user_id": portal.user_id,
         "client_id": app.client_id,
         "app_id": app.app_id,
         "user": portal.user,
         "hub_domain": portal.domain,
-        "scopes": list(access.scopes),
+        "scopes": list(token.scopes),
+    }
+
+
+def introspect_access(sandbox: Sandbox, access: AccessToken, app: App) -> dict[str, Any]:
+    """Introspection of a live access token (DOC-MANAGE-OAUTH-v3 example)."""
+    portal = _portal(sandbox, access.hub_id)
+    return {
+        **_introspection(access, portal, app),
         "signed_access_token": _signed(access, portal),
         "expires_in": max(0, int(access.expires_at - sandbox.clock.now())),
         "is_private_distribution": False,
@@ -116,17 +127,8 @@ def introspect_access(sandbox: Sandbox, access: AccessToken, app: App) -> dict[s
 
 def introspect_refresh(sandbox: Sandbox, refresh: RefreshToken, app: App) -> dict[str, Any]:
     """Introspection of a live refresh token."""
-    portal = _portal(sandbox, refresh.hub_id)
     return {
-        "active": True,
-        "token": refresh.token,
-        "hub_id": refresh.hub_id,
-        "user_id": portal.user_id,
-        "client_id": app.client_id,
-        "app_id": app.app_id,
-        "user": portal.user,
-        "hub_domain": portal.domain,
-        "scopes": list(refresh.scopes),
+        **_introspection(refresh, _portal(sandbox, refresh.hub_id), app),
         "token_use": "refresh_token",
         "token_type": "Bearer",
     }

@@ -6,7 +6,14 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from schemas.tools.base import CreateInput, GetInput, LinkedRecords, MoreProperties, UpdateInput
+from schemas.tools.base import (
+    CreateInput,
+    GetInput,
+    LinkedRecords,
+    MoreProperties,
+    ToolInput,
+    UpdateInput,
+)
 from schemas.tools.fields import Amount, Count, PropertyNames, RecordId, RequiredText, Text
 from schemas.tools.request import ObjectType
 
@@ -30,32 +37,20 @@ Employees = Annotated[
 CompanyId = Annotated[RecordId, Field(description="The company's HubSpot id, e.g. '12345'.")]
 
 
-class CompanyCreateInput(CreateInput):
-    """Properties of the new company; only its name is required."""
+class _CompanyById(ToolInput):
+    """The company a read or an update names (a base class, so that ``company_id`` comes first)."""
 
     object_type: ClassVar[ObjectType] = "companies"
-
-    name: RequiredText = Field(description="Company name.")
-    domain: Domain = None
-    industry: Industry = None
-    phone: CompanyPhone = None
-    city: City = None
-    state: State = None
-    country: Country = None
-    description: Description = None
-    annualrevenue: AnnualRevenue = None
-    numberofemployees: Employees = None
-    properties: MoreProperties = None
-    associations: LinkedRecords = None
-
-
-class CompanyUpdateInput(UpdateInput):
-    """Which company to update and the properties to change (at least one); batch items only."""
-
-    object_type: ClassVar[ObjectType] = "companies"
-    id_field: ClassVar[str] = "company_id"
 
     company_id: CompanyId
+
+
+class _CompanyProperties(ToolInput):
+    """The company's named properties, in the order a create and an update list them (the
+    create makes ``name`` required)."""
+
+    object_type: ClassVar[ObjectType] = "companies"
+
     name: Annotated[Text, Field(description="New company name.")] = None
     domain: Domain = None
     industry: Industry = None
@@ -66,16 +61,27 @@ class CompanyUpdateInput(UpdateInput):
     description: Description = None
     annualrevenue: AnnualRevenue = None
     numberofemployees: Employees = None
+
+
+class CompanyCreateInput(_CompanyProperties, CreateInput):
+    """Properties of the new company; only its name is required."""
+
+    name: RequiredText = Field(description="Company name.")
+    properties: MoreProperties = None
+    associations: LinkedRecords = None
+
+
+class CompanyUpdateInput(_CompanyProperties, _CompanyById, UpdateInput):
+    """Which company to update and the properties to change (at least one); batch items only."""
+
+    id_field: ClassVar[str] = "company_id"
     properties: MoreProperties = None
 
 
-class CompanyGetInput(GetInput):
+class CompanyGetInput(_CompanyById, GetInput):
     """Which company to read, and which of its properties."""
 
-    object_type: ClassVar[ObjectType] = "companies"
     id_field: ClassVar[str] = "company_id"
-
-    company_id: CompanyId
     properties: Annotated[
         PropertyNames,
         Field(

@@ -68,41 +68,20 @@ LeadStatusField = Annotated[
 ]
 
 
-class ContactCreateInput(CreateInput):
-    """Properties of the new contact; only email is required."""
+class _ContactById(ToolInput):
+    """The contact a read or an update names (a base class, so that ``contact_id`` comes first)."""
 
     object_type: ClassVar[ObjectType] = "contacts"
-
-    email: Email = Field(description="Email address; unique per contact in HubSpot.")
-    firstname: Firstname = None
-    lastname: Lastname = None
-    company: Company = None
-    jobtitle: Jobtitle = None
-    phone: Phone = None
-    website: Website = None
-    lifecyclestage: Lifecycle = None
-    hs_lead_status: LeadStatusField = None
-    properties: MoreProperties = None
-    associations: LinkedRecords = None
-
-
-class ContactGetInput(GetInput):
-    """Which contact to read, and which of its properties."""
-
-    object_type: ClassVar[ObjectType] = "contacts"
-    id_field: ClassVar[str] = "contact_id"
 
     contact_id: ContactId
-    properties: ContactProperties = None
 
 
-class ContactUpdateInput(UpdateInput):
-    """Which contact to update and the properties to change (at least one)."""
+class _ContactProperties(ToolInput):
+    """The contact's named properties, in the order a create and an update list them (the
+    create makes ``email`` required)."""
 
     object_type: ClassVar[ObjectType] = "contacts"
-    id_field: ClassVar[str] = "contact_id"
 
-    contact_id: ContactId
     email: OptionalEmail = Field(None, description="New email address.")
     firstname: Firstname = None
     lastname: Lastname = None
@@ -112,6 +91,27 @@ class ContactUpdateInput(UpdateInput):
     website: Website = None
     lifecyclestage: Lifecycle = None
     hs_lead_status: LeadStatusField = None
+
+
+class ContactCreateInput(_ContactProperties, CreateInput):
+    """Properties of the new contact; only email is required."""
+
+    email: Email = Field(description="Email address; unique per contact in HubSpot.")
+    properties: MoreProperties = None
+    associations: LinkedRecords = None
+
+
+class ContactGetInput(_ContactById, GetInput):
+    """Which contact to read, and which of its properties."""
+
+    id_field: ClassVar[str] = "contact_id"
+    properties: ContactProperties = None
+
+
+class ContactUpdateInput(_ContactProperties, _ContactById, UpdateInput):
+    """Which contact to update and the properties to change (at least one)."""
+
+    id_field: ClassVar[str] = "contact_id"
     properties: MoreProperties = None
 
 

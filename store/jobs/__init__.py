@@ -31,6 +31,7 @@ from store.jobs.record import (
     JOB_DEADLINE,
     JobRecord,
     NewJob,
+    ended,
     input_hash,
 )
 from store.models import jobs
@@ -180,13 +181,7 @@ class JobStore(JobReads, JobLeases, JobBatches):
             rows = conn.execute(
                 update(jobs)
                 .where(jobs.c.account_id == account_id, jobs.c.status.in_(statuses))
-                .values(
-                    status=JobStatus.FAILED.value,
-                    error=error,
-                    finished_at=now,
-                    due_at=None,
-                    updated_at=now,
-                )
+                .values(ended(JobStatus.FAILED, error, now))
                 .returning(jobs.c.id)
             ).all()
         return [r.id for r in rows]
@@ -201,13 +196,7 @@ class JobStore(JobReads, JobLeases, JobBatches):
             row = conn.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.status.in_(cancellable))
-                .values(
-                    status=JobStatus.CANCELLED.value,
-                    error=CANCELLED_ERROR,
-                    finished_at=now,
-                    due_at=None,
-                    updated_at=now,
-                )
+                .values(ended(JobStatus.CANCELLED, CANCELLED_ERROR, now))
                 .returning(*jobs.c)
             ).first()
             if row is not None:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from schemas.jobs import HistoryOutcome, JobStatus
 from store.jobs.order import claimable, running_values
-from store.jobs.record import JobRecord, JobTable
+from store.jobs.record import JobRecord, JobTable, ended
 from store.models import jobs
 
 T = TypeVar("T")
@@ -247,14 +247,10 @@ class JobLeases(JobTable):
 def _finish_values(finish: Finish, now: datetime) -> dict[str, Any]:
     """The columns a terminal outcome writes (besides releasing the lease)."""
     return {
-        "status": finish.status.value,
         "result": finish.result,
-        "error": finish.error,
         "history": finish.history,
         "attempts": finish.attempts,
-        "finished_at": now,
-        "due_at": None,
-        "updated_at": now,
+        **ended(finish.status, finish.error, now),
     }
 
 

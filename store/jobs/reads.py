@@ -9,12 +9,13 @@ from sqlalchemy import select
 from schemas.jobs import JobStatus
 from store.jobs.record import JobRecord, JobTable
 from store.models import jobs
+from store.sql import row_by_id
 
 
 class JobReads(JobTable):
     def get(self, job_id: str) -> JobRecord | None:
         with self.db.read() as conn:
-            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
+            row = row_by_id(conn, jobs, job_id)
         return None if row is None else JobRecord.from_row(row)
 
     def status_of(self, job_id: str) -> JobStatus | None:

@@ -88,3 +88,15 @@ class JobTable:
     def __init__(self, *, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+
+
+def ended(status: JobStatus, error: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
+    """The columns every end of a job sets (a worker's outcome, a cancel, a revocation): its
+    final status and error, when it finished, and that it is due no more."""
+    return {
+        "status": status.value,
+        "error": error,
+        "finished_at": now,
+        "due_at": None,
+        "updated_at": now,
+    }
