@@ -20,8 +20,9 @@ single job (section 7).
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import structlog
 
@@ -33,6 +34,7 @@ from store.jobs import JobRecord, JobStore
 from worker.batch_call import BatchCall
 from worker.executor import JobExecutor, LeaseTerms
 from worker.lease import LeaseKeeper
+from worker.middleware.ending import current_ends
 
 log = get_logger(__name__)
 
@@ -57,6 +59,7 @@ class Coalescer:
         self.bulk_wait_s = bulk_wait_s
         self.batch_limit = batch_limit
         self.sleep = sleep
+        self.finished = FinishedJobs()
 
     @property
     def jobs(self) -> JobStore:
@@ -73,10 +76,11 @@ class Coalescer:
     def run(self, job_id: str) -> None:
         """Claim ``job_id``'s batch and run it; a no-op when nothing of it is ready any more.
 
-        Most messages of a bulk backlog find their job already taken by another's batch: their
-        status alone (one column, no JSON to parse) says so before the whole row is read.
+        Most messages of a bulk backlog find their job already taken by another's batch: a batch
+        this process finished says so without a query (``FinishedJobs``), else the job's status
+        alone (one column, no JSON to parse) before the whole row is read.
         """
-        if self.jobs.status_of(job_id) is not JobStatus.QUEUED:
+        if job_id in self.finished or self.jobs.status_of(job_id) is not JobStatus.QUEUED:
             log.debug("job.claim_skipped", job_id=job_id)
             return
         head = self.jobs.get(job_id)
@@ -102,6 +106,7 @@ class Coalescer:
             BatchCall(executor=self.executor, jobs=batch, account=account).run()
         finally:
             self._release(batch)
+        self.finished.add(e.job_id for e in current_ends() if e.landed and e.status.is_terminal)
 
     def _wait_for_company(self, head: JobRecord) -> None:
         """Give other jobs up to ``bulk_wait_s`` to be ready, unless a full batch already is."""
@@ -122,3 +127,29 @@ class Coalescer:
         if self.keeper is not None:
             for job in batch:
                 self.keeper.release(job.id)
+
+
+class FinishedJobs:
+    """The ids of the jobs this process's batches finished, the most recent ``limit`` of them.
+
+    A finished job stays finished, so a message of one has nothing to do, and knowing that
+    needs no query. Only terminal endings are remembered: a job that went on waiting (the
+    schedule) or lost its lease (the sweep) will be queued again with a message of its own,
+    which must find it. The set is bounded, oldest out first; a message of a job no longer
+    remembered just asks SQL.
+    """
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self._ids: dict[str, None] = {}  # insertion-ordered: the oldest first
+        self._lock = threading.Lock()
+
+    def add(self, job_ids: Iterable[str]) -> None:
+        with self._lock:
+            for job_id in job_ids:
+                self._ids[job_id] = None
+            while len(self._ids) > self.limit:
+                del self._ids[next(iter(self._ids))]
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._ids
