@@ -8,27 +8,17 @@ Redis read when nobody subscribes.
 
 from __future__ import annotations
 
-from typing import Any
-
-from dramatiq import Broker, Middleware
-from dramatiq.broker import MessageProxy
+from dataclasses import dataclass
 
 from broker.events import WebhookEvents
-from worker.middleware.ending import current_ends
+from worker.middleware.ending import JobEnd
+from worker.middleware.hooks import EndingMiddleware
 
 
-class JobEvents(Middleware):
-    def __init__(self, *, events: WebhookEvents) -> None:
-        self.events = events
+@dataclass(eq=False, kw_only=True)
+class JobEvents(EndingMiddleware):
+    events: WebhookEvents
 
-    def after_process_message(
-        self,
-        broker: Broker,
-        message: MessageProxy,
-        *,
-        result: Any = None,
-        exception: BaseException | None = None,
-    ) -> None:
-        for end in current_ends():  # several when the message ran a coalesced batch
-            if end.landed and end.status.is_terminal:
-                self.events.job_finished(end.job_id)
+    def on_end(self, end: JobEnd) -> None:
+        if end.finished:
+            self.events.job_finished(end.job_id)
