@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
 import redis
+from redis.commands.core import Script
 from standardwebhooks.webhooks import Webhook
 
 from broker.schedule import Schedule
@@ -48,31 +50,28 @@ return 0
 """
 
 
+def _http_client() -> httpx.Client:
+    """Short per-attempt timeouts, and no redirects: only the checked URL is ever posted to."""
+    return httpx.Client(
+        timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+        follow_redirects=False,
+    )
+
+
+@dataclass(eq=False, kw_only=True)
 class WebhookDeliverer:
-    def __init__(
-        self,
-        *,
-        store: WebhookStore,
-        schedule: Schedule,
-        redis_client: redis.Redis,
-        backoff: DeliveryBackoff,
-        production: bool,
-        http: httpx.Client | None = None,
-        resolver: Resolver = system_resolver,
-        clock: Clock | None = None,
-    ) -> None:
-        self.store = store
-        self.schedule = schedule
-        self.redis = redis_client
-        self.backoff = backoff
-        self.production = production
-        self.http = http or httpx.Client(
-            timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
-            follow_redirects=False,
-        )
-        self.resolver = resolver
-        self.clock = clock or SystemClock()
-        self._release = redis_client.register_script(_RELEASE)
+    store: WebhookStore
+    schedule: Schedule
+    redis_client: redis.Redis
+    backoff: DeliveryBackoff
+    production: bool
+    http: httpx.Client = field(default_factory=_http_client)
+    resolver: Resolver = system_resolver
+    clock: Clock = field(default_factory=SystemClock)
+    _release: Script = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._release = self.redis_client.register_script(_RELEASE)
 
     def deliver(self, delivery_id: str) -> None:
         """Make the delivery's next attempt if it is due (idempotent: a redelivery is a no-op)."""
@@ -81,7 +80,7 @@ class WebhookDeliverer:
             return
         lock = _INFLIGHT_KEY.format(endpoint_id=delivery.endpoint_id)
         token = secrets.token_hex(8)
-        if not self.redis.set(lock, token, nx=True, px=INFLIGHT_LOCK_MS):
+        if not self.redis_client.set(lock, token, nx=True, px=INFLIGHT_LOCK_MS):
             self.schedule.add(delivery_id, self.clock.time() + BUSY_RETRY_S)
             return
         try:
