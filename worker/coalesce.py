@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import structlog
 
@@ -42,21 +43,13 @@ DEFAULT_BULK_COALESCE_S = 0.25
 POLL_INTERVAL_S = 0.05
 
 
+@dataclass(eq=False, kw_only=True)
 class Coalescer:
-    def __init__(
-        self,
-        *,
-        executor: JobExecutor,
-        keeper: LeaseKeeper | None,
-        bulk_wait_s: float = DEFAULT_BULK_COALESCE_S,
-        batch_limit: int = MAX_BATCH_INPUTS,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.executor = executor
-        self.keeper = keeper
-        self.bulk_wait_s = bulk_wait_s
-        self.batch_limit = batch_limit
-        self.sleep = sleep
+    executor: JobExecutor
+    keeper: LeaseKeeper | None
+    bulk_wait_s: float = DEFAULT_BULK_COALESCE_S
+    batch_limit: int = MAX_BATCH_INPUTS
+    sleep: Callable[[float], None] = time.sleep
 
     @property
     def jobs(self) -> JobStore:
