@@ -8,6 +8,8 @@ per-minute chart series.
 
 from __future__ import annotations
 
+from functools import partial
+
 import redis
 
 from broker.counters import (
@@ -17,11 +19,9 @@ from broker.counters import (
     JOBS_COUNTER,
     encode_field,
     observe_ops,
+    send_now,
 )
 from broker.timeline import JOBS_SERIES, minute_ops
-from core.logging import get_logger
-
-log = get_logger(__name__)
 
 
 def job_outcome_ops(
@@ -53,9 +53,7 @@ def count_job_outcome(
 ) -> None:
     """Count one job reaching ``outcome`` now, in one round trip (best effort: never raises
     for Redis)."""
-    try:
-        pipe = client.pipeline(transaction=False)
-        job_outcome_ops(pipe, tool=tool, outcome=outcome, code=code, duration_s=duration_s, now=now)
-        pipe.execute()
-    except redis.RedisError as exc:
-        log.debug("metrics.count_failed", metric=JOBS_COUNTER, error=type(exc).__name__)
+    ops = partial(
+        job_outcome_ops, tool=tool, outcome=outcome, code=code, duration_s=duration_s, now=now
+    )
+    send_now(client, ops, JOBS_COUNTER)

@@ -30,13 +30,11 @@ from broker.counters import (
     RATE_LIMIT_WAITS_COUNTER,
     Counters,
     encode_field,
+    send_now,
 )
 from broker.job_stats import job_outcome_ops
 from broker.timeline import CALLS_SERIES, minute_ops
-from core.logging import get_logger
 from worker.notify_batch import PipelineOps
-
-log = get_logger(__name__)
 
 #: The portal (hub id) whose job this thread is running; read by ``hubspot_response``.
 CURRENT_PORTAL: ContextVar[int | None] = ContextVar("hubspot_actions_portal", default=None)
@@ -99,16 +97,6 @@ def response_hook(submit: Callable[[PipelineOps], None]) -> Callable[[int | None
     """The ``on_response`` callback of the worker's HubSpot client: queues the count on
     ``submit`` (the process's ``RedisBatcher.submit``)."""
     return lambda status_code: submit(hubspot_response_ops(status_code, time.time()))
-
-
-def send_now(client: redis.Redis, ops: PipelineOps, metric: str) -> None:
-    """Send ``ops`` in one round trip of their own (best effort: Redis errors are logged)."""
-    try:
-        pipe = client.pipeline(transaction=False)
-        ops(pipe)
-        pipe.execute()
-    except redis.RedisError as exc:
-        log.debug("metrics.count_failed", metric=metric, error=type(exc).__name__)
 
 
 def rate_limit_wait(client: redis.Redis, kind: str) -> None:

@@ -18,7 +18,7 @@ import structlog
 from dramatiq import Broker
 from dramatiq.broker import MessageProxy
 
-from broker.counters import JOBS_COUNTER
+from broker.counters import JOBS_COUNTER, send_now
 from core.clock import Clock
 from core.logging import get_logger
 from worker import job_metrics
@@ -86,7 +86,7 @@ class JobMetrics(EndingMiddleware):
             if self.submit is not None:
                 self.submit(ops)
             else:
-                job_metrics.send_now(self.client, ops, JOBS_COUNTER)
+                send_now(self.client, ops, JOBS_COUNTER)
         elif end.wait_kind in RATE_WAIT_KINDS:
             job_metrics.rate_limit_wait(self.client, str(end.wait_kind))
 
