@@ -97,20 +97,24 @@ class Counters:
 
     def observe(self, name: str, value: float, labels: Mapping[str, str] | None = None) -> None:
         """One observation of histogram ``name`` (declared in ``HISTOGRAMS``), one round trip."""
-        send_now(self.client, lambda pipe: observe_ops(pipe, name, value, labels), name)
+        send_now(self.client, lambda pipe: observe_ops(pipe, name, value, labels), metric=name)
 
 
 def send_now(
-    client: redis.Redis, ops: Callable[[redis.client.Pipeline], object], metric: str
+    client: redis.Redis,
+    ops: Callable[[redis.client.Pipeline], object],
+    *,
+    failed: str = "metrics.count_failed",
+    **about: str,
 ) -> None:
-    """Send the commands ``ops`` queues in one round trip of their own (best effort: a Redis
-    error is logged, naming ``metric``, and the count is lost)."""
+    """Send the commands ``ops`` queues in one round trip of their own. Best effort: a Redis
+    error loses the count, logged as ``failed`` with ``about`` (what was being counted)."""
     try:
         pipe = client.pipeline(transaction=False)
         ops(pipe)
         pipe.execute()
     except redis.RedisError as exc:
-        log.debug("metrics.count_failed", metric=metric, error=type(exc).__name__)
+        log.debug(failed, **about, error=type(exc).__name__)
 
 
 def observe_ops(

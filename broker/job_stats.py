@@ -56,4 +56,4 @@ def count_job_outcome(
     ops = partial(
         job_outcome_ops, tool=tool, outcome=outcome, code=code, duration_s=duration_s, now=now
     )
-    send_now(client, ops, JOBS_COUNTER)
+    send_now(client, ops, metric=JOBS_COUNTER)

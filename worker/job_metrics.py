@@ -61,7 +61,7 @@ def job_finished(
 ) -> None:
     """``job_finished_ops`` sent now, in one round trip (best effort)."""
     ops = job_finished_ops(tool=tool, due=due, status=status, code=code, now=now)
-    send_now(client, ops, JOBS_COUNTER)
+    send_now(client, ops, metric=JOBS_COUNTER)
 
 
 def status_class(status_code: int | None) -> str:
@@ -90,7 +90,7 @@ def hubspot_response_ops(status_code: int | None, now: float) -> PipelineOps:
 
 def hubspot_response(client: redis.Redis, status_code: int | None, now: float) -> None:
     """``hubspot_response_ops`` sent now, in one round trip (best effort)."""
-    send_now(client, hubspot_response_ops(status_code, now), HUBSPOT_REQUESTS_COUNTER)
+    send_now(client, hubspot_response_ops(status_code, now), metric=HUBSPOT_REQUESTS_COUNTER)
 
 
 def response_hook(submit: Callable[[PipelineOps], None]) -> Callable[[int | None], None]:

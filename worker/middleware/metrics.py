@@ -86,7 +86,7 @@ class JobMetrics(EndingMiddleware):
             if self.submit is not None:
                 self.submit(ops)
             else:
-                send_now(self.client, ops, JOBS_COUNTER)
+                send_now(self.client, ops, metric=JOBS_COUNTER)
         elif end.wait_kind in RATE_WAIT_KINDS:
             job_metrics.rate_limit_wait(self.client, str(end.wait_kind))
 

@@ -18,6 +18,7 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 import httpx
 import redis
@@ -99,19 +100,21 @@ class WebhookDeliverer:
 
     def _attempt(self, delivery: DeliveryRecord, endpoint: EndpointRecord) -> None:
         status_code, error = self._post(delivery, endpoint)
+        # False when another attempt of the same delivery was recorded meanwhile.
+        record = partial(self.store.record_attempt, delivery, status_code=status_code)
         if status_code is not None and 200 <= status_code < 300:
-            self._record(delivery, DeliveryStatus.SUCCEEDED, status_code, None, None)
+            record(status=DeliveryStatus.SUCCEEDED, error=None, next_attempt_at=None)
             log.info("webhook.delivered", delivery_id=delivery.id, status_code=status_code)
             return
         now = self.clock.now()
         delay = self.backoff.delay(delivery.attempts + 1)
         age = (now - delivery.created_at).total_seconds()
         if self.backoff.gives_up(age, delay):
-            self._record(delivery, DeliveryStatus.FAILED, status_code, error, None)
+            record(status=DeliveryStatus.FAILED, error=error, next_attempt_at=None)
             log.warning("webhook.gave_up", delivery_id=delivery.id, attempts=delivery.attempts + 1)
             return
         due = now + timedelta(seconds=delay)
-        if self._record(delivery, DeliveryStatus.PENDING, status_code, error, due):
+        if record(status=DeliveryStatus.PENDING, error=error, next_attempt_at=due):
             try:
                 self.schedule.add(delivery.id, due.timestamp())
             except redis.RedisError as exc:  # the sweep re-adds it from SQL
@@ -143,22 +146,6 @@ class WebhookDeliverer:
         except Exception as exc:  # a refused URL, an unreadable secret: retried like a failure
             return None, getattr(exc, "code", type(exc).__name__)
         return response.status_code, None
-
-    def _record(
-        self,
-        delivery: DeliveryRecord,
-        status: DeliveryStatus,
-        status_code: int | None,
-        error: str | None,
-        next_attempt_at: datetime | None,
-    ) -> bool:
-        return self.store.record_attempt(
-            delivery,
-            status=status,
-            status_code=status_code,
-            error=error,
-            next_attempt_at=next_attempt_at,
-        )
 
     def close(self) -> None:
         self.http.close()
