@@ -9,6 +9,7 @@ per-minute chart series.
 from __future__ import annotations
 
 from functools import partial
+from typing import TypedDict, Unpack
 
 import redis
 
@@ -24,36 +25,29 @@ from broker.counters import (
 from broker.timeline import JOBS_SERIES, minute_ops
 
 
-def job_outcome_ops(
-    pipe: redis.client.Pipeline,
-    *,
-    tool: str,
-    outcome: str,
-    code: str | None,
-    duration_s: float,
-    now: float,
-) -> None:
+class JobOutcome(TypedDict):
+    """What is counted of one job reaching a terminal ``outcome`` (``code``: a failure's error
+    code; ``duration_s``: from when it was due; ``now``: the epoch time it ended)."""
+
+    tool: str
+    outcome: str
+    code: str | None
+    duration_s: float
+    now: float
+
+
+def job_outcome_ops(pipe: redis.client.Pipeline, **job: Unpack[JobOutcome]) -> None:
     """Add the commands counting one job reaching ``outcome`` to ``pipe`` (a pipeline), so a
     caller that batches its writes (the worker's ``RedisBatcher``) sends them with others."""
+    tool, outcome, code = job["tool"], job["outcome"], job["code"]
     pipe.hincrby(COUNTERS_KEY, encode_field(JOBS_COUNTER, {"tool": tool, "outcome": outcome}))
     if outcome == "failed" and code:
         pipe.hincrby(COUNTERS_KEY, encode_field(JOB_ERRORS_COUNTER, {"tool": tool, "code": code}))
-    observe_ops(pipe, JOB_DURATION_HISTOGRAM, max(0.0, duration_s), {"tool": tool})
-    minute_ops(pipe, JOBS_SERIES, {"outcome": outcome}, now=now)
+    observe_ops(pipe, JOB_DURATION_HISTOGRAM, max(0.0, job["duration_s"]), {"tool": tool})
+    minute_ops(pipe, JOBS_SERIES, {"outcome": outcome}, now=job["now"])
 
 
-def count_job_outcome(
-    client: redis.Redis,
-    *,
-    tool: str,
-    outcome: str,
-    code: str | None,
-    duration_s: float,
-    now: float,
-) -> None:
+def count_job_outcome(client: redis.Redis, **job: Unpack[JobOutcome]) -> None:
     """Count one job reaching ``outcome`` now, in one round trip (best effort: never raises
     for Redis)."""
-    ops = partial(
-        job_outcome_ops, tool=tool, outcome=outcome, code=code, duration_s=duration_s, now=now
-    )
-    send_now(client, ops, metric=JOBS_COUNTER)
+    send_now(client, partial(job_outcome_ops, **job), metric=JOBS_COUNTER)
