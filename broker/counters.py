@@ -12,7 +12,7 @@ Redis restarts the counters at zero, which Prometheus reads as a counter reset.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import redis
 
@@ -97,12 +97,24 @@ class Counters:
 
     def observe(self, name: str, value: float, labels: Mapping[str, str] | None = None) -> None:
         """One observation of histogram ``name`` (declared in ``HISTOGRAMS``), one round trip."""
-        try:
-            pipe = self.client.pipeline(transaction=False)
-            observe_ops(pipe, name, value, labels)
-            pipe.execute()
-        except redis.RedisError as exc:
-            log.debug("metrics.count_failed", metric=name, error=type(exc).__name__)
+        send_now(self.client, lambda pipe: observe_ops(pipe, name, value, labels), metric=name)
+
+
+def send_now(
+    client: redis.Redis,
+    ops: Callable[[redis.client.Pipeline], object],
+    *,
+    failed: str = "metrics.count_failed",
+    **about: str,
+) -> None:
+    """Send the commands ``ops`` queues in one round trip of their own. Best effort: a Redis
+    error loses the count, logged as ``failed`` with ``about`` (what was being counted)."""
+    try:
+        pipe = client.pipeline(transaction=False)
+        ops(pipe)
+        pipe.execute()
+    except redis.RedisError as exc:
+        log.debug(failed, **about, error=type(exc).__name__)
 
 
 def observe_ops(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -59,29 +60,22 @@ def endpoints_changed(client: redis.Redis) -> None:
         log.warning("webhooks.version_bump_failed", error=type(exc).__name__)
 
 
+@dataclass(eq=False, kw_only=True)
 class WebhookEvents:
-    def __init__(
-        self,
-        *,
-        store: WebhookStore,
-        schedule: Schedule,
-        redis_client: redis.Redis,
-        jobs: JobStore,
-        accounts: AccountStore,
-        connection: Connection,
-        clock: Clock | None = None,
-    ) -> None:
-        self.store = store
-        self.schedule = schedule
-        self.redis = redis_client
-        self.jobs = jobs
-        self.accounts = accounts
-        self.connection = connection
-        self.clock = clock or SystemClock()
-        self._lock = threading.Lock()
-        self._version: bytes | str | None = None
-        self._loaded_at = float("-inf")
-        self._subscribers: dict[WebhookEvent, list[str]] = {}
+    store: WebhookStore
+    schedule: Schedule
+    redis_client: redis.Redis
+    jobs: JobStore
+    accounts: AccountStore
+    connection: Connection
+    clock: Clock = field(default_factory=SystemClock)
+    # The per-process cache of subscribed endpoints (``_subscribed``), and what it was loaded at.
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _version: bytes | str | None = field(default=None, init=False, repr=False)
+    _loaded_at: float = field(default=float("-inf"), init=False, repr=False)
+    _subscribers: dict[WebhookEvent, list[str]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     # -- jobs -----------------------------------------------------------------------------
 
@@ -146,7 +140,7 @@ class WebhookEvents:
             if not self._endpoints_for(WebhookEvent.ACCOUNT_TOKEN_REFRESH_FAILED):
                 return
             key = _REFRESH_FAILED_KEY.format(account_id=account_id)
-            if not self.redis.set(key, "1", nx=True, ex=REFRESH_FAILED_EVENT_WINDOW_S):
+            if not self.redis_client.set(key, "1", nx=True, ex=REFRESH_FAILED_EVENT_WINDOW_S):
                 return
         except Exception as exc:
             log.warning("webhooks.emit_failed", kind="refresh_failed", error=type(exc).__name__)
@@ -178,7 +172,7 @@ class WebhookEvents:
     def _subscribers_now(self) -> dict[WebhookEvent, list[str]]:
         """Event -> subscribed endpoint ids, reloaded when the version key changed."""
         try:
-            version = self.redis.get(ENDPOINTS_VERSION_KEY)
+            version = self.redis_client.get(ENDPOINTS_VERSION_KEY)
         except redis.RedisError:
             version = self._version
         fresh = time.monotonic() - self._loaded_at < CACHE_MAX_AGE_S

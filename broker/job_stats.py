@@ -8,6 +8,9 @@ per-minute chart series.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import TypedDict, Unpack
+
 import redis
 
 from broker.counters import (
@@ -17,45 +20,34 @@ from broker.counters import (
     JOBS_COUNTER,
     encode_field,
     observe_ops,
+    send_now,
 )
 from broker.timeline import JOBS_SERIES, minute_ops
-from core.logging import get_logger
-
-log = get_logger(__name__)
 
 
-def job_outcome_ops(
-    pipe: redis.client.Pipeline,
-    *,
-    tool: str,
-    outcome: str,
-    code: str | None,
-    duration_s: float,
-    now: float,
-) -> None:
+class JobOutcome(TypedDict):
+    """What is counted of one job reaching a terminal ``outcome`` (``code``: a failure's error
+    code; ``duration_s``: from when it was due; ``now``: the epoch time it ended)."""
+
+    tool: str
+    outcome: str
+    code: str | None
+    duration_s: float
+    now: float
+
+
+def job_outcome_ops(pipe: redis.client.Pipeline, **job: Unpack[JobOutcome]) -> None:
     """Add the commands counting one job reaching ``outcome`` to ``pipe`` (a pipeline), so a
     caller that batches its writes (the worker's ``RedisBatcher``) sends them with others."""
+    tool, outcome, code = job["tool"], job["outcome"], job["code"]
     pipe.hincrby(COUNTERS_KEY, encode_field(JOBS_COUNTER, {"tool": tool, "outcome": outcome}))
     if outcome == "failed" and code:
         pipe.hincrby(COUNTERS_KEY, encode_field(JOB_ERRORS_COUNTER, {"tool": tool, "code": code}))
-    observe_ops(pipe, JOB_DURATION_HISTOGRAM, max(0.0, duration_s), {"tool": tool})
-    minute_ops(pipe, JOBS_SERIES, {"outcome": outcome}, now=now)
+    observe_ops(pipe, JOB_DURATION_HISTOGRAM, max(0.0, job["duration_s"]), {"tool": tool})
+    minute_ops(pipe, JOBS_SERIES, {"outcome": outcome}, now=job["now"])
 
 
-def count_job_outcome(
-    client: redis.Redis,
-    *,
-    tool: str,
-    outcome: str,
-    code: str | None,
-    duration_s: float,
-    now: float,
-) -> None:
+def count_job_outcome(client: redis.Redis, **job: Unpack[JobOutcome]) -> None:
     """Count one job reaching ``outcome`` now, in one round trip (best effort: never raises
     for Redis)."""
-    try:
-        pipe = client.pipeline(transaction=False)
-        job_outcome_ops(pipe, tool=tool, outcome=outcome, code=code, duration_s=duration_s, now=now)
-        pipe.execute()
-    except redis.RedisError as exc:
-        log.debug("metrics.count_failed", metric=JOBS_COUNTER, error=type(exc).__name__)
+    send_now(client, partial(job_outcome_ops, **job), metric=JOBS_COUNTER)

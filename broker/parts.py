@@ -23,7 +23,7 @@ from schemas.connection import Connection
 from store.accounts import AccountStore
 from store.db import Database
 from store.jobs import JobStore
-from store.keyring import keyring_from_settings
+from store.keyring import Keyring, keyring_from_settings
 from store.oauth_states import OAuthStateStore
 from store.vault import TokenVault
 from store.webhooks import WebhookStore
@@ -69,10 +69,13 @@ class ProcessParts:
         return OAuthStateStore(db=self.db, clock=self.clock)
 
     @cached_property
+    def keyring(self) -> Keyring:
+        """Token encryption keys, read once: the vault's tokens and the webhook secrets."""
+        return keyring_from_settings(self.settings)
+
+    @cached_property
     def vault(self) -> TokenVault:
-        return TokenVault(
-            db=self.db, keyring=keyring_from_settings(self.settings), clock=self.clock
-        )
+        return TokenVault(db=self.db, keyring=self.keyring, clock=self.clock)
 
     @cached_property
     def dispatcher(self) -> Dispatcher:
@@ -92,9 +95,7 @@ class ProcessParts:
 
     @cached_property
     def webhooks(self) -> WebhookStore:
-        return WebhookStore(
-            db=self.db, keyring=keyring_from_settings(self.settings), clock=self.clock
-        )
+        return WebhookStore(db=self.db, keyring=self.keyring, clock=self.clock)
 
     @cached_property
     def events(self) -> WebhookEvents:

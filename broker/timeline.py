@@ -17,10 +17,7 @@ from collections.abc import Mapping
 
 import redis
 
-from broker.counters import decode_field, encode_field
-from core.logging import get_logger
-
-log = get_logger(__name__)
+from broker.counters import decode_field, encode_field, send_now
 
 #: Key prefix of the per-minute hashes.
 MINUTE_PREFIX = "ha:metrics:minute:"
@@ -45,12 +42,12 @@ def count_minute(
     amount: int = 1,
 ) -> None:
     """Add ``amount`` to ``series{labels}`` in the minute of ``now``."""
-    try:
-        pipe = client.pipeline(transaction=False)
-        minute_ops(pipe, series, labels, now=now, amount=amount)
-        pipe.execute()
-    except redis.RedisError as exc:
-        log.debug("metrics.minute_failed", series=series, error=type(exc).__name__)
+    send_now(
+        client,
+        lambda pipe: minute_ops(pipe, series, labels, now=now, amount=amount),
+        failed="metrics.minute_failed",
+        series=series,
+    )
 
 
 def minute_ops(

@@ -60,44 +60,20 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
     def deliver_webhook(delivery_id: str) -> None:
         runtime().deliverer.deliver(delivery_id)
 
-    options: dict[str, object] = {}
-    dramatiq.Actor(
-        execute_tool,
-        broker=broker,
-        actor_name=ACTOR_EXECUTE,
-        queue_name=QUEUE_INTERACTIVE,
-        priority=PRIORITY_INTERACTIVE,
-        options=options,
-    )
-    dramatiq.Actor(
-        execute_tool,
-        broker=broker,
-        actor_name=ACTOR_EXECUTE_BULK,
-        queue_name=QUEUE_BULK,
-        priority=PRIORITY_BULK,
-        options=options,
-    )
-    dramatiq.Actor(
-        refresh_token,
-        broker=broker,
-        actor_name=ACTOR_REFRESH,
-        queue_name=QUEUE_REFRESH,
-        priority=PRIORITY_REFRESH,
-        options=options,
-    )
-    dramatiq.Actor(
-        refresh_portal_schema,
-        broker=broker,
-        actor_name=ACTOR_PORTAL_SCHEMA,
-        queue_name=QUEUE_REFRESH,
-        priority=PRIORITY_PORTAL_SCHEMA,
-        options=options,
-    )
-    dramatiq.Actor(
-        deliver_webhook,
-        broker=broker,
-        actor_name=ACTOR_DELIVER_WEBHOOK,
-        queue_name=QUEUE_WEBHOOKS,
-        priority=PRIORITY_WEBHOOKS,
-        options=options,
-    )
+    # (function, actor name, queue, priority): the executor's two queues run the same function.
+    actors: list[tuple[Callable[..., None], str, str, int]] = [
+        (execute_tool, ACTOR_EXECUTE, QUEUE_INTERACTIVE, PRIORITY_INTERACTIVE),
+        (execute_tool, ACTOR_EXECUTE_BULK, QUEUE_BULK, PRIORITY_BULK),
+        (refresh_token, ACTOR_REFRESH, QUEUE_REFRESH, PRIORITY_REFRESH),
+        (refresh_portal_schema, ACTOR_PORTAL_SCHEMA, QUEUE_REFRESH, PRIORITY_PORTAL_SCHEMA),
+        (deliver_webhook, ACTOR_DELIVER_WEBHOOK, QUEUE_WEBHOOKS, PRIORITY_WEBHOOKS),
+    ]
+    for fn, actor_name, queue_name, priority in actors:
+        dramatiq.Actor(
+            fn,
+            broker=broker,
+            actor_name=actor_name,
+            queue_name=queue_name,
+            priority=priority,
+            options={},
+        )

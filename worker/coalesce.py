@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import structlog
 
@@ -44,22 +45,40 @@ DEFAULT_BULK_COALESCE_S = 0.25
 POLL_INTERVAL_S = 0.05
 
 
+class FinishedJobs:
+    """The ids of the jobs this process's batches finished, the most recent ``limit`` of them.
+
+    A finished job stays finished, so a message of one has nothing to do, and knowing that
+    needs no query. Only terminal endings are remembered: a job that went on waiting (the
+    schedule) or lost its lease (the sweep) will be queued again with a message of its own,
+    which must find it. The set is bounded, oldest out first; a message of a job no longer
+    remembered just asks SQL.
+    """
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self._ids: dict[str, None] = {}  # insertion-ordered: the oldest first
+        self._lock = threading.Lock()
+
+    def add(self, job_ids: Iterable[str]) -> None:
+        with self._lock:
+            for job_id in job_ids:
+                self._ids[job_id] = None
+            while len(self._ids) > self.limit:
+                del self._ids[next(iter(self._ids))]
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._ids
+
+
+@dataclass(eq=False, kw_only=True)
 class Coalescer:
-    def __init__(
-        self,
-        *,
-        executor: JobExecutor,
-        keeper: LeaseKeeper | None,
-        bulk_wait_s: float = DEFAULT_BULK_COALESCE_S,
-        batch_limit: int = MAX_BATCH_INPUTS,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.executor = executor
-        self.keeper = keeper
-        self.bulk_wait_s = bulk_wait_s
-        self.batch_limit = batch_limit
-        self.sleep = sleep
-        self.finished = FinishedJobs()
+    executor: JobExecutor
+    keeper: LeaseKeeper | None
+    bulk_wait_s: float = DEFAULT_BULK_COALESCE_S
+    batch_limit: int = MAX_BATCH_INPUTS
+    sleep: Callable[[float], None] = time.sleep
+    finished: FinishedJobs = field(default_factory=FinishedJobs)
 
     @property
     def jobs(self) -> JobStore:
@@ -127,29 +146,3 @@ class Coalescer:
         if self.keeper is not None:
             for job in batch:
                 self.keeper.release(job.id)
-
-
-class FinishedJobs:
-    """The ids of the jobs this process's batches finished, the most recent ``limit`` of them.
-
-    A finished job stays finished, so a message of one has nothing to do, and knowing that
-    needs no query. Only terminal endings are remembered: a job that went on waiting (the
-    schedule) or lost its lease (the sweep) will be queued again with a message of its own,
-    which must find it. The set is bounded, oldest out first; a message of a job no longer
-    remembered just asks SQL.
-    """
-
-    def __init__(self, limit: int = 100_000) -> None:
-        self.limit = limit
-        self._ids: dict[str, None] = {}  # insertion-ordered: the oldest first
-        self._lock = threading.Lock()
-
-    def add(self, job_ids: Iterable[str]) -> None:
-        with self._lock:
-            for job_id in job_ids:
-                self._ids[job_id] = None
-            while len(self._ids) > self.limit:
-                del self._ids[next(iter(self._ids))]
-
-    def __contains__(self, job_id: object) -> bool:
-        return job_id in self._ids

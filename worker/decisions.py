@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -175,25 +175,19 @@ class AttemptState:
 Rule = Callable[[Any, AttemptState, datetime], Decision]
 
 
+@dataclass(eq=False, kw_only=True)
 class DecisionTable:
-    def __init__(
-        self,
-        *,
-        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        backoff_base_s: float = DEFAULT_BACKOFF_BASE_S,
-        backoff_cap_s: float = DEFAULT_BACKOFF_CAP_S,
-        max_rate_waits: int = DEFAULT_MAX_RATE_WAITS,
-        rate_wait_budget: timedelta = DEFAULT_RATE_WAIT_BUDGET,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.max_attempts = max_attempts
-        self.backoff_base_s = backoff_base_s
-        self.backoff_cap_s = backoff_cap_s
-        self.max_rate_waits = max_rate_waits
-        self.rate_wait_budget = rate_wait_budget
-        self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
-        #: The table of the module docstring, in the same order.
-        self.rows: list[tuple[tuple[type[BaseException], ...], Rule]] = [
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    backoff_base_s: float = DEFAULT_BACKOFF_BASE_S
+    backoff_cap_s: float = DEFAULT_BACKOFF_CAP_S
+    max_rate_waits: int = DEFAULT_MAX_RATE_WAITS
+    rate_wait_budget: timedelta = DEFAULT_RATE_WAIT_BUDGET
+    rng: random.Random = field(default_factory=random.Random)  # jitter, not cryptography
+    #: The table of the module docstring, in the same order.
+    rows: list[tuple[tuple[type[BaseException], ...], Rule]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rows = [
             ((PortalBudgetExhausted,), self._throttled),
             ((TimeLimitExceeded,), self._timed_out),
             ((AccountUnavailable, MissingScopes, HubSpotMissingScopes), _fail_with_link),
@@ -325,11 +319,11 @@ def _first_rate_wait(job: JobRecord) -> datetime | None:
 # -- lapsed leases -------------------------------------------------------------------------
 
 
+@dataclass(eq=False, kw_only=True)
 class LeaseLapses:
     """The sweep's verdict on a job whose lease lapsed (``store.jobs.LapseVerdict``)."""
 
-    def __init__(self, *, max_lapses: int = DEFAULT_MAX_LEASE_LAPSES) -> None:
-        self.max_lapses = max_lapses
+    max_lapses: int = DEFAULT_MAX_LEASE_LAPSES
 
     def __call__(self, job: JobRecord) -> dict[str, Any] | None:
         lapses = job.lease_lapses + 1

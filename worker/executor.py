@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Protocol
 
@@ -78,27 +78,17 @@ class BatchRunner(Protocol):
     def run(self, job_id: str) -> None: ...
 
 
+@dataclass(eq=False, kw_only=True)
 class JobExecutor:
-    def __init__(
-        self,
-        *,
-        jobs: JobStore,
-        accounts: AccountStore,
-        calls: HubSpotCalls,
-        outcomes: JobOutcomes,
-        lease: LeaseTerms,
-        table: DecisionTable | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        self.jobs = jobs
-        self.accounts = accounts
-        self.calls = calls
-        self.outcomes = outcomes
-        self.lease = lease
-        self.table = table or DecisionTable()
-        self.clock = clock or SystemClock()
-        #: Runs jobs of the tools sent in batches (DESIGN.md section 12); wired by the runtime.
-        self.coalescer: BatchRunner | None = None
+    jobs: JobStore
+    accounts: AccountStore
+    calls: HubSpotCalls
+    outcomes: JobOutcomes
+    lease: LeaseTerms
+    table: DecisionTable = field(default_factory=DecisionTable)
+    clock: Clock = field(default_factory=SystemClock)
+    #: Runs jobs of the tools sent in batches (DESIGN.md section 12); wired by the runtime.
+    coalescer: BatchRunner | None = field(default=None, init=False)
 
     def run(self, job_id: str, tool: str | None = None) -> None:
         """Run ``job_id`` if it is still queued (redelivered messages find it claimed: no-op).

@@ -30,13 +30,11 @@ from broker.counters import (
     RATE_LIMIT_WAITS_COUNTER,
     Counters,
     encode_field,
+    send_now,
 )
 from broker.job_stats import job_outcome_ops
 from broker.timeline import CALLS_SERIES, minute_ops
-from core.logging import get_logger
 from worker.notify_batch import PipelineOps
-
-log = get_logger(__name__)
 
 #: The portal (hub id) whose job this thread is running; read by ``hubspot_response``.
 CURRENT_PORTAL: ContextVar[int | None] = ContextVar("hubspot_actions_portal", default=None)
@@ -63,7 +61,7 @@ def job_finished(
 ) -> None:
     """``job_finished_ops`` sent now, in one round trip (best effort)."""
     ops = job_finished_ops(tool=tool, due=due, status=status, code=code, now=now)
-    send_now(client, ops, JOBS_COUNTER)
+    send_now(client, ops, metric=JOBS_COUNTER)
 
 
 def status_class(status_code: int | None) -> str:
@@ -92,23 +90,13 @@ def hubspot_response_ops(status_code: int | None, now: float) -> PipelineOps:
 
 def hubspot_response(client: redis.Redis, status_code: int | None, now: float) -> None:
     """``hubspot_response_ops`` sent now, in one round trip (best effort)."""
-    send_now(client, hubspot_response_ops(status_code, now), HUBSPOT_REQUESTS_COUNTER)
+    send_now(client, hubspot_response_ops(status_code, now), metric=HUBSPOT_REQUESTS_COUNTER)
 
 
 def response_hook(submit: Callable[[PipelineOps], None]) -> Callable[[int | None], None]:
     """The ``on_response`` callback of the worker's HubSpot client: queues the count on
     ``submit`` (the process's ``RedisBatcher.submit``)."""
     return lambda status_code: submit(hubspot_response_ops(status_code, time.time()))
-
-
-def send_now(client: redis.Redis, ops: PipelineOps, metric: str) -> None:
-    """Send ``ops`` in one round trip of their own (best effort: Redis errors are logged)."""
-    try:
-        pipe = client.pipeline(transaction=False)
-        ops(pipe)
-        pipe.execute()
-    except redis.RedisError as exc:
-        log.debug("metrics.count_failed", metric=metric, error=type(exc).__name__)
 
 
 def rate_limit_wait(client: redis.Redis, kind: str) -> None:

@@ -8,6 +8,7 @@ ending reported to the middleware (``worker.middleware.ending``), which announce
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -32,26 +33,16 @@ SCHEMA_STALE_CODES = frozenset({"INVALID_OPTION", "PROPERTY_DOESNT_EXIST"})
 RECOVERED_DUPLICATE = "RECOVERED_DUPLICATE"
 
 
+@dataclass(eq=False, kw_only=True)
 class JobOutcomes:
-    def __init__(
-        self,
-        *,
-        jobs: JobStore,
-        job_schedule: Schedule,
-        mint_reauth_link: Callable[[str], str | None],
-        clock: Clock,
-        on_schema_stale: Callable[[str], None] | None = None,
-        on_records_free: Callable[[list[JobRecord]], None] | None = None,
-    ) -> None:
-        """``on_records_free`` hears of the jobs with a ``record_key`` that finished (all those
-        of a coalesced batch at once): the next job of each record may start now
-        (``store.jobs.order``)."""
-        self.jobs = jobs
-        self.job_schedule = job_schedule
-        self.mint_reauth_link = mint_reauth_link
-        self.clock = clock
-        self.on_schema_stale = on_schema_stale
-        self.on_records_free = on_records_free
+    jobs: JobStore
+    job_schedule: Schedule
+    mint_reauth_link: Callable[[str], str | None]
+    clock: Clock
+    on_schema_stale: Callable[[str], None] | None = None
+    #: Hears of the jobs with a ``record_key`` that finished (all those of a coalesced batch at
+    #: once): the next job of each record may start now (``store.jobs.order``).
+    on_records_free: Callable[[list[JobRecord]], None] | None = None
 
     def succeed(
         self,

@@ -19,6 +19,7 @@ import contextlib
 import functools
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -37,23 +38,14 @@ from worker.refresh.tokens import TokenProvider
 log = get_logger(__name__)
 
 
+@dataclass(eq=False, kw_only=True)
 class PortalSchemaFetcher:
-    def __init__(
-        self,
-        *,
-        accounts: AccountStore,
-        tokens: TokenProvider,
-        hubspot: HubSpotClient,
-        store: PortalSchemaStore,
-        redis_client: redis.Redis,
-        limiter: RateLimiter | None = None,
-    ) -> None:
-        self.accounts = accounts
-        self.tokens = tokens
-        self.hubspot = hubspot
-        self.store = store
-        self.redis = redis_client
-        self.limiter = limiter
+    accounts: AccountStore
+    tokens: TokenProvider
+    hubspot: HubSpotClient
+    store: PortalSchemaStore
+    redis_client: redis.Redis
+    limiter: RateLimiter | None = None
 
     def run(self, account_id: str) -> None:
         """Fetch and store; idempotent (a redelivered message fetches again, harmlessly)."""
@@ -112,4 +104,4 @@ class PortalSchemaFetcher:
 
     def _done(self, account_id: str) -> None:
         with contextlib.suppress(redis.RedisError):
-            self.redis.delete(PORTAL_SCHEMA_PENDING_KEY + account_id)
+            self.redis_client.delete(PORTAL_SCHEMA_PENDING_KEY + account_id)

@@ -7,6 +7,9 @@ rule for them) still protect the portal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol
+
 import redis
 
 from core.logging import get_logger
@@ -17,27 +20,38 @@ from worker.ratelimit import RateLimiter
 log = get_logger(__name__)
 
 
+class BudgetStep(Protocol):
+    """``RateLimiter.acquire`` or ``RateLimiter.record``, bound."""
+
+    def __call__(self, *, hub_id: int, holder: str, search: bool) -> None: ...
+
+
+@dataclass(eq=False, kw_only=True)
 class PortalThrottle:
-    def __init__(self, *, limiter: RateLimiter | None) -> None:
-        self.limiter = limiter
+    limiter: RateLimiter | None
 
     def acquire(self, holder: str, account: AccountRecord, request: HubSpotRequest) -> None:
         """Take a slot of the portal's budget, or raise ``PortalBudgetExhausted`` (a wait)."""
-        if self.limiter is None or account.hub_id is None:
-            return
-        try:
-            self.limiter.acquire(hub_id=account.hub_id, holder=holder, search=is_search(request))
-        except redis.RedisError as exc:
-            log.warning("ratelimit.unavailable", error=type(exc).__name__)
+        if self.limiter is not None:
+            _fail_open(self.limiter.acquire, holder, account, request)
 
     def record(self, holder: str, account: AccountRecord, request: HubSpotRequest) -> None:
         """Count a call made without asking (the resend after a refresh, a recovery read)."""
-        if self.limiter is None or account.hub_id is None:
-            return
-        try:
-            self.limiter.record(hub_id=account.hub_id, holder=holder, search=is_search(request))
-        except redis.RedisError as exc:
-            log.warning("ratelimit.unavailable", error=type(exc).__name__)
+        if self.limiter is not None:
+            _fail_open(self.limiter.record, holder, account, request)
+
+
+def _fail_open(
+    step: BudgetStep, holder: str, account: AccountRecord, request: HubSpotRequest
+) -> None:
+    """Run ``step`` on the portal's budget: none before the account knows its portal, and a
+    Redis outage lets the call go (logged)."""
+    if account.hub_id is None:
+        return
+    try:
+        step(hub_id=account.hub_id, holder=holder, search=is_search(request))
+    except redis.RedisError as exc:
+        log.warning("ratelimit.unavailable", error=type(exc).__name__)
 
 
 def is_search(request: HubSpotRequest) -> bool:

@@ -10,11 +10,12 @@ Hooked like Dramatiq's own middleware (``before_process_message`` / ``after_proc
 * ``JobMetrics``: the shared job metrics of ``/metrics`` (outcomes, durations, rate waits);
 * ``JobEvents``: the job's webhook event (``job.succeeded`` / ``job.failed``).
 
-``worker_middleware`` gives them in order. Dramatiq runs ``before_*`` hooks in list order and
-``after_*`` hooks in reverse, so the log context is bound first and cleared last, and the summary
-is written while it still names the job. They go after Dramatiq's defaults (``TimeLimit``
-included, ``broker.redis_broker.build_broker``), so the lease is released before ``Retries``
-dead-letters a crashed message.
+They share Dramatiq's hooks through ``worker.middleware.hooks`` (``EndingMiddleware``: one
+method per reported ending). ``worker_middleware`` gives them in order. Dramatiq runs
+``before_*`` hooks in list order and ``after_*`` hooks in reverse, so the log context is bound
+first and cleared last, and the summary is written while it still names the job. They go after
+Dramatiq's defaults (``TimeLimit`` included, ``broker.redis_broker.build_broker``), so the lease
+is released before ``Retries`` dead-letters a crashed message.
 """
 
 from __future__ import annotations

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
-from dramatiq import Broker, Middleware
+from dramatiq import Broker
 from dramatiq.broker import MessageProxy
 
 from worker import job_metrics
 from worker.middleware.ending import reset_end
+from worker.middleware.hooks import MessageMiddleware
 from worker.middleware.messages import account_id_of, job_id_of
 
 
-class JobContext(Middleware):
+class JobContext(MessageMiddleware):
     """Binds ``job_id`` (tool messages) or ``account_id`` (refreshes) for the message's lines.
 
     Worker threads are reused, so ``after_*`` clears everything the message bound (the executor
@@ -32,15 +31,8 @@ class JobContext(Middleware):
         if account_id is not None:
             structlog.contextvars.bind_contextvars(account_id=account_id)
 
-    def after_process_message(
-        self,
-        broker: Broker,
-        message: MessageProxy,
-        *,
-        result: Any = None,
-        exception: BaseException | None = None,
-    ) -> None:
+    def after_message(self, message: MessageProxy) -> None:
         structlog.contextvars.clear_contextvars()
 
     def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
-        structlog.contextvars.clear_contextvars()
+        self.after_message(message)

@@ -7,26 +7,16 @@ whose write landed is announced: a worker that lost its lease wrote nothing to a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
-from dramatiq import Broker, Middleware
-from dramatiq.broker import MessageProxy
-
-from worker.middleware.ending import current_ends
+from worker.middleware.ending import JobEnd
+from worker.middleware.hooks import EndingMiddleware
 
 
-class JobDone(Middleware):
-    def __init__(self, *, notify: Callable[[str], None]) -> None:
-        self.notify = notify
+@dataclass(eq=False, kw_only=True)
+class JobDone(EndingMiddleware):
+    notify: Callable[[str], None]
 
-    def after_process_message(
-        self,
-        broker: Broker,
-        message: MessageProxy,
-        *,
-        result: Any = None,
-        exception: BaseException | None = None,
-    ) -> None:
-        for end in current_ends():
-            if end.landed and end.status.is_terminal:
-                self.notify(end.job_id)
+    def on_end(self, end: JobEnd) -> None:
+        if end.finished:
+            self.notify(end.job_id)

@@ -31,6 +31,11 @@ class JobEnd:
     due_at: datetime | None = None
     wait_kind: str | None = None
 
+    @property
+    def finished(self) -> bool:
+        """A terminal outcome this worker's write recorded: what waiters and webhooks are told."""
+        return self.landed and self.status.is_terminal
+
 
 _endings: ContextVar[tuple[JobEnd, ...]] = ContextVar("job_ends", default=())
 

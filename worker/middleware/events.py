@@ -8,28 +8,21 @@ Redis read when nobody subscribes.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from dramatiq import Broker, Middleware
 from dramatiq.broker import MessageProxy
 
 from broker.events import WebhookEvents
 from worker.middleware.ending import current_ends
+from worker.middleware.hooks import MessageMiddleware
 
 
-class JobEvents(Middleware):
-    def __init__(self, *, events: WebhookEvents) -> None:
-        self.events = events
+@dataclass(eq=False, kw_only=True)
+class JobEvents(MessageMiddleware):
+    events: WebhookEvents
 
-    def after_process_message(
-        self,
-        broker: Broker,
-        message: MessageProxy,
-        *,
-        result: Any = None,
-        exception: BaseException | None = None,
-    ) -> None:
-        # Several ends when the message ran a coalesced batch: announced together, one lookup.
-        finished = [e.job_id for e in current_ends() if e.landed and e.status.is_terminal]
+    def after_message(self, message: MessageProxy) -> None:
+        # A coalesced batch's endings are announced together: one subscriber lookup for all.
+        finished = [e.job_id for e in current_ends() if e.finished]
         if finished:
             self.events.jobs_finished(finished)

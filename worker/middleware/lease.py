@@ -9,38 +9,33 @@ the job (DESIGN.md s7, defect 8).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from dramatiq import Broker, Middleware
+from dramatiq import Broker
 from dramatiq.broker import MessageProxy
 
 from worker.lease import LeaseKeeper
+from worker.middleware.hooks import MessageMiddleware
 from worker.middleware.messages import job_id_of
 
 
-class JobLease(Middleware):
-    def __init__(self, *, keeper: LeaseKeeper) -> None:
-        self.keeper = keeper
+@dataclass(eq=False, kw_only=True)
+class JobLease(MessageMiddleware):
+    keeper: LeaseKeeper
 
     def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
         job_id = job_id_of(message)
         if job_id is not None:
             self.keeper.hold(job_id)
 
-    def after_process_message(
-        self,
-        broker: Broker,
-        message: MessageProxy,
-        *,
-        result: Any = None,
-        exception: BaseException | None = None,
-    ) -> None:
+    def after_message(self, message: MessageProxy) -> None:
         job_id = job_id_of(message)
         if job_id is not None:
             self.keeper.release(job_id)
 
     def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
-        self.after_process_message(broker, message)
+        self.after_message(message)
 
     def after_worker_shutdown(self, broker: Broker, worker: Any) -> None:
         self.keeper.stop()

@@ -11,104 +11,84 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 import redis
 import structlog
-from dramatiq import Broker, Middleware
+from dramatiq import Broker
 from dramatiq.broker import MessageProxy
 
-from broker.counters import JOBS_COUNTER
+from broker.counters import JOBS_COUNTER, send_now
 from core.clock import Clock
 from core.logging import get_logger
 from worker import job_metrics
-from worker.middleware.ending import current_ends
+from worker.middleware.ending import JobEnd
+from worker.middleware.hooks import EndingMiddleware
 from worker.notify_batch import PipelineOps
 
 log = get_logger("worker.executor")
 
 
-class JobSummary(Middleware):
+class JobSummary(EndingMiddleware):
     def __init__(self) -> None:
         self._started = threading.local()
 
     def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
         self._started.at = time.perf_counter()
 
-    def after_process_message(
-        self,
-        broker: Broker,
-        message: MessageProxy,
-        *,
-        result: Any = None,
-        exception: BaseException | None = None,
-    ) -> None:
-        started = getattr(self._started, "at", time.perf_counter())
-        for end in current_ends():
-            if not end.status.is_terminal:
-                continue
-            if not end.landed:
-                log.warning("job.lease_lost", job_id=end.job_id)
-                continue
-            # The message's own job is named by the log context; a batch's others by job_id.
-            named = {} if end.job_id == _bound_job_id() else {"job_id": end.job_id}
-            log.info(
-                "job.finished",
-                **named,
-                status=end.status.value,
-                attempts=end.attempts,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                **({"code": end.code} if end.code else {}),
-            )
+    def on_end(self, end: JobEnd) -> None:
+        if not end.status.is_terminal:
+            return
+        if not end.landed:
+            log.warning("job.lease_lost", job_id=end.job_id)
+            return
+        now = time.perf_counter()
+        started = getattr(self._started, "at", now)
+        # The message's own job is named by the log context; a batch's others by job_id.
+        named = {} if end.job_id == _bound_job_id() else {"job_id": end.job_id}
+        log.info(
+            "job.finished",
+            **named,
+            status=end.status.value,
+            attempts=end.attempts,
+            duration_ms=round((now - started) * 1000, 1),
+            **({"code": end.code} if end.code else {}),
+        )
 
 
 #: Wait kinds counted by ``hubspot_actions_rate_limit_waits_total``.
 RATE_WAIT_KINDS = frozenset({"rate_limited", "throttled"})
 
 
-class JobMetrics(Middleware):
+@dataclass(eq=False, kw_only=True)
+class JobMetrics(EndingMiddleware):
     """Counts each landed ending: terminal outcomes by tool and code, and rate-limit waits.
 
     With ``submit`` (the process's ``RedisBatcher.submit``) a terminal outcome is queued for the
     batcher's next pipeline instead of costing the job thread a round trip of its own.
     """
 
-    def __init__(
-        self,
-        *,
-        client: redis.Redis,
-        clock: Clock,
-        submit: Callable[[PipelineOps], None] | None = None,
-    ) -> None:
-        self.client = client
-        self.clock = clock
-        self.submit = submit
+    client: redis.Redis
+    clock: Clock
+    submit: Callable[[PipelineOps], None] | None = None
 
-    def after_process_message(
-        self,
-        broker: Broker,
-        message: MessageProxy,
-        *,
-        result: Any = None,
-        exception: BaseException | None = None,
-    ) -> None:
-        for end in current_ends():  # several when the message ran a coalesced batch
-            if not end.landed:
-                continue
-            if end.status.is_terminal and end.due_at is not None:
-                ops = job_metrics.job_finished_ops(
-                    tool=end.tool,
-                    due=end.due_at,
-                    status=end.status.value,
-                    code=end.code,
-                    now=self.clock.now(),
-                )
-                if self.submit is not None:
-                    self.submit(ops)
-                else:
-                    job_metrics.send_now(self.client, ops, JOBS_COUNTER)
-            elif end.wait_kind in RATE_WAIT_KINDS:
-                job_metrics.rate_limit_wait(self.client, str(end.wait_kind))
+    def on_end(self, end: JobEnd) -> None:
+        if not end.landed:
+            return
+        if end.status.is_terminal and end.due_at is not None:
+            ops = job_metrics.job_finished_ops(
+                tool=end.tool,
+                due=end.due_at,
+                status=end.status.value,
+                code=end.code,
+                now=self.clock.now(),
+            )
+            if self.submit is not None:
+                self.submit(ops)
+            else:
+                send_now(self.client, ops, metric=JOBS_COUNTER)
+        elif end.wait_kind in RATE_WAIT_KINDS:
+            job_metrics.rate_limit_wait(self.client, str(end.wait_kind))
 
 
 def _bound_job_id() -> object:

@@ -11,6 +11,7 @@ after the SQL commit are best effort for the same reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
@@ -43,35 +44,20 @@ REVOKED_MESSAGE = (
 )
 
 
+@dataclass(eq=False, kw_only=True)
 class RefreshOutcomes:
-    def __init__(
-        self,
-        *,
-        db: Database,
-        vault: TokenVault,
-        accounts: AccountStore,
-        jobs: JobStore,
-        schedule: Schedule,
-        backoff: RefreshBackoff,
-        counters: Counters,
-        redis_client: redis.Redis,
-        mint_reauth_link: Callable[[str], str | None],
-        margin_s: float,
-        clock: Clock,
-        events: WebhookEvents | None = None,
-    ) -> None:
-        self.db = db
-        self.vault = vault
-        self.accounts = accounts
-        self.jobs = jobs
-        self.schedule = schedule
-        self.backoff = backoff
-        self.counters = counters
-        self.redis = redis_client
-        self.mint_reauth_link = mint_reauth_link
-        self.margin_s = margin_s
-        self.clock = clock
-        self.events = events
+    db: Database
+    vault: TokenVault
+    accounts: AccountStore
+    jobs: JobStore
+    schedule: Schedule
+    backoff: RefreshBackoff
+    counters: Counters
+    redis_client: redis.Redis
+    mint_reauth_link: Callable[[str], str | None]
+    margin_s: float
+    clock: Clock
+    events: WebhookEvents | None = None
 
     def count(self, outcome: str, trigger: Trigger) -> None:
         self.counters.incr(REFRESH_COUNTER, {"outcome": outcome, "trigger": trigger})
@@ -175,7 +161,7 @@ class RefreshOutcomes:
         if link:
             error["reauth_link"] = link
         failed = self.jobs.fail_waiting_for_account(account_id, error=error)
-        publish_job_done(self.redis, failed)
+        publish_job_done(self.redis_client, failed)
         return failed
 
     def _reauth_link(self, account_id: str) -> str | None:

@@ -22,6 +22,7 @@ lapsed lock) harmless. What each exception means is the decision table's
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from broker.schedule import Schedule
@@ -62,35 +63,25 @@ class TokenEndpoint(Protocol):
     def refresh(self, *, refresh_token: str) -> TokenGrant: ...
 
 
+@dataclass(eq=False, kw_only=True)
 class TokenRefresher:
     """Implements ``worker.refresh.tokens.Refresher``."""
 
-    def __init__(
-        self,
-        *,
-        vault: TokenVault,
-        accounts: AccountStore,
-        oauth: TokenEndpoint,
-        lock: RefreshLock,
-        backoff: RefreshBackoff,
-        outcomes: RefreshOutcomes,
-        schedule: Schedule,
-        margin_s: float,
-        clock: Clock,
-        lock_wait_s: float = DEFAULT_LOCK_WAIT_S,
-    ) -> None:
-        self.vault = vault
-        self.accounts = accounts
-        self.oauth = oauth
-        self.lock = lock
-        self.backoff = backoff
-        self.outcomes = outcomes
-        self.schedule = schedule
-        self.margin_s = margin_s
-        self.clock = clock
-        self.lock_wait_s = lock_wait_s
-        #: Beyond this much validity left a token is not due (margin + largest jitter + skew).
-        self.due_window_s = margin_s + min(30.0, margin_s * 0.1) + DUE_SLACK_S
+    vault: TokenVault
+    accounts: AccountStore
+    oauth: TokenEndpoint
+    lock: RefreshLock
+    backoff: RefreshBackoff
+    outcomes: RefreshOutcomes
+    schedule: Schedule
+    margin_s: float
+    clock: Clock
+    lock_wait_s: float = DEFAULT_LOCK_WAIT_S
+    #: Beyond this much validity left a token is not due (margin + largest jitter + skew).
+    due_window_s: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.due_window_s = self.margin_s + min(30.0, self.margin_s * 0.1) + DUE_SLACK_S
 
     # -- the execute path -----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ few thousand cheap round trips per sweep, not a million.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from broker.schedule import Schedule, refresh_due_at
@@ -31,13 +32,13 @@ class RefreshSender(Protocol):
     def enqueue_refresh(self, account_id: str, version: int | None) -> None: ...
 
 
+@dataclass(eq=False, kw_only=True)
 class RefreshEnqueuer:
     """``Scheduler.refresh_hook``: one refresh message per claimed account, naming the token
     version it is meant to replace (a stale message then does nothing)."""
 
-    def __init__(self, *, accounts: AccountStore, dispatcher: RefreshSender) -> None:
-        self.accounts = accounts
-        self.dispatcher = dispatcher
+    accounts: AccountStore
+    dispatcher: RefreshSender
 
     def __call__(self, account_ids: list[str]) -> None:
         targets = self.accounts.refresh_targets(account_ids)
@@ -51,23 +52,16 @@ class RefreshEnqueuer:
         log.debug("scheduler.refreshes_enqueued", claimed=len(account_ids), sent=sent)
 
 
+@dataclass(eq=False, kw_only=True)
 class AccountSweep:
     """A ``Scheduler.sweep_hooks`` entry: SQL says which accounts need refreshing; re-add every
     one missing from the refresh schedule, due from its token's expiry."""
 
-    def __init__(
-        self,
-        *,
-        accounts: AccountStore,
-        schedule: Schedule,
-        margin_s: float,
-        page: int = SWEEP_PAGE,
-    ) -> None:
-        self.accounts = accounts
-        self.schedule = schedule
-        self.margin_s = margin_s
-        self.page = page
-        self._lock = threading.Lock()
+    accounts: AccountStore
+    schedule: Schedule
+    margin_s: float
+    page: int = SWEEP_PAGE
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __call__(self) -> None:
         with self._lock:

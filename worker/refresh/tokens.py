@@ -7,7 +7,7 @@ when the scheduler could not do it in time, e.g. a midnight job after the schedu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -43,19 +43,12 @@ class Refresher(Protocol):
     def run_scheduled(self, account_id: str, version: int | None) -> None: ...
 
 
+@dataclass(eq=False, kw_only=True)
 class TokenProvider:
-    def __init__(
-        self,
-        *,
-        vault: TokenVault,
-        refresher: Refresher | None,
-        margin: timedelta = DEFAULT_INLINE_MARGIN,
-        clock: Clock | None = None,
-    ) -> None:
-        self.vault = vault
-        self.refresher = refresher
-        self.margin = margin
-        self.clock = clock or SystemClock()
+    vault: TokenVault
+    refresher: Refresher | None
+    margin: timedelta = DEFAULT_INLINE_MARGIN
+    clock: Clock = field(default_factory=SystemClock)
 
     def get(self, account_id: str) -> AccessToken:
         tokens = self._load(account_id)

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 import httpx
 import redis
+from redis.commands.core import Script
 from standardwebhooks.webhooks import Webhook
 
 from broker.schedule import Schedule
@@ -48,31 +51,28 @@ return 0
 """
 
 
+def _http_client() -> httpx.Client:
+    """Short per-attempt timeouts, and no redirects: only the checked URL is ever posted to."""
+    return httpx.Client(
+        timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+        follow_redirects=False,
+    )
+
+
+@dataclass(eq=False, kw_only=True)
 class WebhookDeliverer:
-    def __init__(
-        self,
-        *,
-        store: WebhookStore,
-        schedule: Schedule,
-        redis_client: redis.Redis,
-        backoff: DeliveryBackoff,
-        production: bool,
-        http: httpx.Client | None = None,
-        resolver: Resolver = system_resolver,
-        clock: Clock | None = None,
-    ) -> None:
-        self.store = store
-        self.schedule = schedule
-        self.redis = redis_client
-        self.backoff = backoff
-        self.production = production
-        self.http = http or httpx.Client(
-            timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
-            follow_redirects=False,
-        )
-        self.resolver = resolver
-        self.clock = clock or SystemClock()
-        self._release = redis_client.register_script(_RELEASE)
+    store: WebhookStore
+    schedule: Schedule
+    redis_client: redis.Redis
+    backoff: DeliveryBackoff
+    production: bool
+    http: httpx.Client = field(default_factory=_http_client)
+    resolver: Resolver = system_resolver
+    clock: Clock = field(default_factory=SystemClock)
+    _release: Script = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._release = self.redis_client.register_script(_RELEASE)
 
     def deliver(self, delivery_id: str) -> None:
         """Make the delivery's next attempt if it is due (idempotent: a redelivery is a no-op)."""
@@ -81,7 +81,7 @@ class WebhookDeliverer:
             return
         lock = _INFLIGHT_KEY.format(endpoint_id=delivery.endpoint_id)
         token = secrets.token_hex(8)
-        if not self.redis.set(lock, token, nx=True, px=INFLIGHT_LOCK_MS):
+        if not self.redis_client.set(lock, token, nx=True, px=INFLIGHT_LOCK_MS):
             self.schedule.add(delivery_id, self.clock.time() + BUSY_RETRY_S)
             return
         try:
@@ -100,19 +100,21 @@ class WebhookDeliverer:
 
     def _attempt(self, delivery: DeliveryRecord, endpoint: EndpointRecord) -> None:
         status_code, error = self._post(delivery, endpoint)
+        # False when another attempt of the same delivery was recorded meanwhile.
+        record = partial(self.store.record_attempt, delivery, status_code=status_code)
         if status_code is not None and 200 <= status_code < 300:
-            self._record(delivery, DeliveryStatus.SUCCEEDED, status_code, None, None)
+            record(status=DeliveryStatus.SUCCEEDED, error=None, next_attempt_at=None)
             log.info("webhook.delivered", delivery_id=delivery.id, status_code=status_code)
             return
         now = self.clock.now()
         delay = self.backoff.delay(delivery.attempts + 1)
         age = (now - delivery.created_at).total_seconds()
         if self.backoff.gives_up(age, delay):
-            self._record(delivery, DeliveryStatus.FAILED, status_code, error, None)
+            record(status=DeliveryStatus.FAILED, error=error, next_attempt_at=None)
             log.warning("webhook.gave_up", delivery_id=delivery.id, attempts=delivery.attempts + 1)
             return
         due = now + timedelta(seconds=delay)
-        if self._record(delivery, DeliveryStatus.PENDING, status_code, error, due):
+        if record(status=DeliveryStatus.PENDING, error=error, next_attempt_at=due):
             try:
                 self.schedule.add(delivery.id, due.timestamp())
             except redis.RedisError as exc:  # the sweep re-adds it from SQL
@@ -144,22 +146,6 @@ class WebhookDeliverer:
         except Exception as exc:  # a refused URL, an unreadable secret: retried like a failure
             return None, getattr(exc, "code", type(exc).__name__)
         return response.status_code, None
-
-    def _record(
-        self,
-        delivery: DeliveryRecord,
-        status: DeliveryStatus,
-        status_code: int | None,
-        error: str | None,
-        next_attempt_at: datetime | None,
-    ) -> bool:
-        return self.store.record_attempt(
-            delivery,
-            status=status,
-            status_code=status_code,
-            error=error,
-            next_attempt_at=next_attempt_at,
-        )
 
     def close(self) -> None:
         self.http.close()
