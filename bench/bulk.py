@@ -116,7 +116,7 @@ def _cpu_seconds(stack: BenchStack) -> dict[str, float]:
     hides."""
     used: dict[str, float] = {}
     for name, managed in stack.processes.items():
-        if managed.process is None:
+        if managed.process is None or managed.process.poll() is not None:
             continue
         root = psutil.Process(managed.process.pid)
         total = 0.0

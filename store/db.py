@@ -28,6 +28,7 @@ from core.errors import HubSpotActionsError
 from core.logging import get_logger
 from store.errors import StoreUnavailable
 from store.types import dumps_json, loads_json
+from store.write_lock import ProcessWriteLock
 
 log = get_logger(__name__)
 
@@ -43,6 +44,7 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self.engine = self._create_engine(url, pool_size=pool_size, echo=echo)
         self._write_lock = threading.Lock()
+        self._process_lock = _process_lock(url) if self.is_sqlite else None
 
     def _create_engine(self, url: str, *, pool_size: int, echo: bool) -> Engine:
         if self.is_sqlite:
@@ -84,11 +86,20 @@ class Database:
             return
         # SQLite has one writer at a time. Threads of this process queue on a Python lock
         # (a prompt hand-off) rather than in SQLite's busy handler, which sleeps in steps of
-        # 1 to 100 ms; only other processes still meet the busy handler.
-        with self._write_lock, self._translate(), self.engine.connect() as raw:
+        # 1 to 100 ms; processes queue on a file lock beside the database (store.write_lock).
+        locks = self._write_lock, self._across_processes()
+        with locks[0], locks[1], self._translate(), self.engine.connect() as raw:
             conn = raw.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
+
+    @contextmanager
+    def _across_processes(self) -> Iterator[None]:
+        if self._process_lock is None:
+            yield
+            return
+        with self._process_lock.held():
+            yield
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -116,6 +127,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _process_lock(url: str) -> ProcessWriteLock | None:
+    """The cross-process write lock of a SQLite file (none for an in-memory database)."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return ProcessWriteLock(f"{path}.writelock", timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
