@@ -25,9 +25,7 @@ from broker.schedule import REFRESH_SCHEDULE
 from sandbox.config import SandboxConfig
 from store.db import Database
 from store.models import accounts, tokens
-from tests.support.redis_server import PrivateRedis
-from tests.support.services import postgres_available, postgres_schema, require
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, isolated_stack
 
 #: What every refresh test checks on one tool: a cheap authenticated GET.
 LIST_TOOL = "hubspot_contacts_list"
@@ -41,12 +39,12 @@ class RefreshStack:
     """A running stack plus direct access to its Redis and database, for setup and checks."""
 
     stack: Stack
-    redis_server: PrivateRedis
     db: Database
 
     @cached_property
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.redis_server.url)
+        """A client of the stack's private Redis server."""
+        return redis.Redis.from_url(self.stack.env["REDIS_URL"])
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -164,22 +162,13 @@ def refresh_stack(
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[RefreshStack]:
     """A stack whose sandbox issues ``token_ttl``-second tokens, refreshed ``margin_s`` ahead."""
-    require(postgres_available(), "PostgreSQL")
-    server = PrivateRedis().start()
-    try:
-        with postgres_schema() as url:
-            env = {"TOKEN_REFRESH_MARGIN_SECONDS": str(margin_s), **(extra_env or {})}
-            with running_stack(
-                database_url=url,
-                redis_url=server.url,
-                log_dir=log_dir,
-                sandbox_config=SandboxConfig(token_ttl=token_ttl),
-                extra_env=env,
-            ) as stack:
-                db = Database(url, pool_size=2)
-                try:
-                    yield RefreshStack(stack=stack, redis_server=server, db=db)
-                finally:
-                    db.dispose()
-    finally:
-        server.close()
+    env = {"TOKEN_REFRESH_MARGIN_SECONDS": str(margin_s), **(extra_env or {})}
+    sandbox = SandboxConfig(token_ttl=token_ttl)
+    with isolated_stack(
+        "ha-refresh-", sandbox_config=sandbox, extra_env=env, log_dir=log_dir
+    ) as stack:
+        db = Database(stack.database_url, pool_size=2)
+        try:
+            yield RefreshStack(stack=stack, db=db)
+        finally:
+            db.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from store.keyring import generate_key_spec
 from store.migrate import upgrade
 from tests.support.ports import free_port
 from tests.support.processes import ManagedProcess
+from tests.support.redis_server import PrivateRedis
 from tests.support.sandbox_server import SandboxServer, running_sandbox
+from tests.support.services import postgres_available, postgres_schema, require
 
 CLIENT_ID = "e2e-client"
 CLIENT_SECRET = "e2e-client-secret-" + secrets.token_hex(8)
@@ -169,3 +172,36 @@ def running_stack(
         finally:
             for proc in s.processes.values():
                 proc.stop()
+
+
+@contextmanager
+def isolated_stack(
+    log_prefix: str,
+    *,
+    sandbox_config: SandboxConfig | None = None,
+    extra_env: dict[str, str] | None = None,
+    log_dir: Path | None = None,
+) -> Iterator[Stack]:
+    """A running stack on its own redis-server and a fresh PostgreSQL schema.
+
+    For tests whose settings no other test shares (leases, budgets, token lifetimes) or that
+    flush Redis: the shared test database would see other tests' keys. The processes' logs go to
+    ``log_dir``, else to a new temporary directory named ``log_prefix...``; the Redis URL is
+    ``stack.env["REDIS_URL"]``.
+    """
+    require(postgres_available(), "PostgreSQL")
+    server = PrivateRedis().start()
+    try:
+        with (
+            postgres_schema() as url,
+            running_stack(
+                database_url=url,
+                redis_url=server.url,
+                log_dir=log_dir or Path(tempfile.mkdtemp(prefix=log_prefix)),
+                sandbox_config=sandbox_config,
+                extra_env=extra_env,
+            ) as stack,
+        ):
+            yield stack
+    finally:
+        server.close()
