@@ -6,7 +6,7 @@ stops it. It has a private Redis server (other tests flush the shared test datab
 PostgreSQL schema, and a short HubSpot read timeout so that "latency beyond the read timeout"
 rows of DESIGN.md section 7 take a second or two, not thirty.
 
-Tests that inject sandbox faults clear them afterwards (``clear_faults`` fixture in each conftest).
+Tests that inject sandbox faults clear them afterwards (the ``clear_faults`` fixture).
 """
 
 from __future__ import annotations
