@@ -112,6 +112,11 @@ class ExecutorHarness:
         )
         return record.id
 
+    def run(self, job_id: str) -> JobRecord:
+        """One pass of the executor over the job; its record afterwards."""
+        self.executor.run(job_id)
+        return self.get(job_id)
+
     def get(self, job_id: str) -> JobRecord:
         job = self.jobs.get(job_id)
         assert job is not None
