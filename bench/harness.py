@@ -7,11 +7,14 @@ the same run, so machine noise affects both sides alike.
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import secrets
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +51,43 @@ def summary(values: list[float]) -> dict[str, float]:
         "p99": round(percentile(values, 99), 2),
         "mean": round(statistics.fmean(values), 2) if values else float("nan"),
     }
+
+
+def new_contact() -> dict[str, str]:
+    """A contact create's properties, with an email no other sample used."""
+    return {"email": f"{uuid.uuid4().hex[:16]}@bench.example", "firstname": "Bench"}
+
+
+def direct_create_ms(hub: httpx.Client) -> float:
+    """One contact create straight to the sandbox (no pipeline): its wall time in ms."""
+    t0 = time.perf_counter()
+    hub.post("/crm/v3/objects/contacts", json={"properties": new_contact()}).raise_for_status()
+    return (time.perf_counter() - t0) * 1000
+
+
+def overhead(direct: dict[str, float], through: dict[str, float]) -> dict[str, float]:
+    """What a path adds to the direct call, at p50 and p99 (two ``summary`` results)."""
+    return {pct: round(through[pct] - direct[pct], 2) for pct in ("p50", "p99")}
+
+
+def sampling_parser(doc: str, *, databases: str, out: str) -> argparse.ArgumentParser:
+    """The options of the benches that sample latency on each database in turn (``execute``,
+    ``pipeline``); a bench adds its own."""
+    parser = argparse.ArgumentParser(description=doc.split("\n", maxsplit=1)[0])
+    parser.add_argument("--databases", default=databases)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--idle", type=float, default=0.3, help="seconds idle before each sample")
+    parser.add_argument("--out", type=Path, default=Path(out))
+    return parser
+
+
+def write_results(out: Path, results: object) -> str:
+    """Write a bench's results to ``out`` as indented JSON, creating its folder; the JSON text
+    (benches that print their results print this)."""
+    text = json.dumps(results, indent=2)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    return text
 
 
 @dataclass
