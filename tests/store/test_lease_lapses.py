@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from schemas.jobs import JobStatus
 from store.accounts import AccountStore
 from store.db import Database
 from store.jobs import JobStore, NewJob
+from tests.support.clock import FakeClock
 from worker.decisions import LeaseLapses
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def time(self) -> float:
-        return self.current.timestamp()
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
+START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 def test_a_job_that_kills_its_worker_ends_worker_lost(db: Database) -> None:
     """Lapses 1 and 2 re-queue (attempts and lapses counted); lapse 3 fails worker_lost."""
-    clock = FakeClock()
+    clock = FakeClock(START)
     account = AccountStore(db=db).get_or_create(connection_name="hubspot", identifier="u")
     store = JobStore(db=db, clock=clock)
     job, _ = store.create(
@@ -69,7 +58,7 @@ def test_a_job_that_kills_its_worker_ends_worker_lost(db: Database) -> None:
 
 def test_requeue_lapsed_never_fails_a_job(db: Database) -> None:
     """The verdict-free form keeps re-queuing, whatever the count (callers that opt out)."""
-    clock = FakeClock()
+    clock = FakeClock(START)
     account = AccountStore(db=db).get_or_create(connection_name="hubspot", identifier="v")
     store = JobStore(db=db, clock=clock)
     job, _ = store.create(
