@@ -9,6 +9,7 @@ tests flush it, and a fresh PostgreSQL schema.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import httpx
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select, update
 
 from broker.schedule import REFRESH_SCHEDULE
@@ -103,6 +106,20 @@ class RefreshStack:
                     ids.append(job["id"])
         return ids
 
+    def list_traffic(
+        self, identifiers: list[str], *, seconds: float, per_tick: int, rng: random.Random
+    ) -> list[str]:
+        """Steady tool traffic: ``per_tick`` list calls for accounts drawn from ``identifiers``
+        every 0.4 s for ``seconds``; the jobs' ids."""
+        ids: list[str] = []
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            ids += self.submit_many(
+                [(rng.choice(identifiers), LIST_TOOL, LIST_INPUT) for _ in range(per_tick)]
+            )
+            time.sleep(0.4)
+        return ids
+
     def jobs(self, ids: list[str]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         with self.stack.api as api:
@@ -129,6 +146,17 @@ class RefreshStack:
 
     def stats(self) -> dict[str, Any]:
         return self.stack.sandbox.control.stats()
+
+    def refresh_counters(self) -> dict[tuple[str, str], float]:
+        """The web's ``hubspot_actions_token_refreshes_total`` by ``(outcome, trigger)``."""
+        text = httpx.get(f"{self.stack.base_url}/metrics", timeout=10).text
+        return {
+            (s.labels["outcome"], s.labels["trigger"]): s.value
+            for family in text_string_to_metric_families(text)
+            if family.name == "hubspot_actions_token_refreshes"
+            for s in family.samples
+            if s.name.endswith("_total")
+        }
 
     def route_requests(self, route: str) -> int:
         """Requests the sandbox saw on ``route``, whatever their answer."""
