@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
 import statistics
 import tempfile
 import time
@@ -26,15 +24,12 @@ import httpx
 
 from schemas.connection import default_scopes
 from store.db import Database
-from store.keyring import generate_key_spec
 from store.migrate import upgrade
 from tests.support.ports import free_port
 from tests.support.processes import ManagedProcess
 from tests.support.redis_server import PrivateRedis
 from tests.support.services import postgres_schema
-
-CLIENT_ID = "bench-client"
-CLIENT_SECRET = "bench-secret-" + secrets.token_hex(8)
+from tests.support.stack import CLIENT_ID, CLIENT_SECRET, wiring_env
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -198,20 +193,16 @@ def bench_stack(
         db.dispose()
         port, sandbox_port = free_port(), free_port()
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HUBSPOT_", "SANDBOX_"))}
+        env = wiring_env(
+            database_url=database_url,
+            redis_url=redis_server.url,
+            sandbox_url=sandbox_url,
+            port=port,
+            key_label="bench",
+        )
         env.update(
-            DATABASE_URL=database_url,
-            REDIS_URL=redis_server.url,
-            PORT=str(port),
-            HUBSPOT_CLIENT_ID=CLIENT_ID,
-            HUBSPOT_CLIENT_SECRET=CLIENT_SECRET,
-            HUBSPOT_API_BASE=sandbox_url,
-            HUBSPOT_AUTHORIZE_URL=f"{sandbox_url}/oauth/authorize",
-            HUBSPOT_REDIRECT_URI=f"http://127.0.0.1:{port}/oauth/callback",
             HUBSPOT_RATE_LIMIT_PER_10S="0",
             HUBSPOT_SEARCH_RATE_LIMIT_PER_S="0",
-            TOKEN_ENCRYPTION_KEYS=generate_key_spec("bench"),
-            BOOTSTRAP_API_KEY="hak_" + secrets.token_urlsafe(32),
             WORKER_PROCESSES=str(worker_processes),
             WORKER_THREADS=str(worker_threads),
             LOG_LEVEL="INFO",

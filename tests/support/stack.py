@@ -105,7 +105,12 @@ class Stack:
             return job
 
 
-def base_env(*, database_url: str, redis_url: str, sandbox_url: str, port: int) -> dict[str, str]:
+def wiring_env(
+    *, database_url: str, redis_url: str, sandbox_url: str, port: int, key_label: str = "e2e"
+) -> dict[str, str]:
+    """This process's environment without its HubSpot and sandbox settings, plus what wires web,
+    worker and scheduler to these stores, to a web on ``port`` and to the sandbox as HubSpot (a
+    fresh encryption key and bootstrap API key). Shared with ``bench.harness``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUBSPOT_", "SANDBOX_"))}
     env.update(
         DATABASE_URL=database_url,
@@ -116,8 +121,18 @@ def base_env(*, database_url: str, redis_url: str, sandbox_url: str, port: int) 
         HUBSPOT_API_BASE=sandbox_url,
         HUBSPOT_AUTHORIZE_URL=f"{sandbox_url}/oauth/authorize",
         HUBSPOT_REDIRECT_URI=f"http://127.0.0.1:{port}/oauth/callback",
-        TOKEN_ENCRYPTION_KEYS=generate_key_spec("e2e"),
+        TOKEN_ENCRYPTION_KEYS=generate_key_spec(key_label),
         BOOTSTRAP_API_KEY="hak_" + secrets.token_urlsafe(32),
+    )
+    return env
+
+
+def base_env(*, database_url: str, redis_url: str, sandbox_url: str, port: int) -> dict[str, str]:
+    """The tests' stack environment: the wiring, one small worker, a fast sweep, JSON logs."""
+    env = wiring_env(
+        database_url=database_url, redis_url=redis_url, sandbox_url=sandbox_url, port=port
+    )
+    env.update(
         WORKER_PROCESSES="1",
         WORKER_THREADS="4",
         SWEEP_INTERVAL_SECONDS="1",
