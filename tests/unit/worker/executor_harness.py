@@ -127,8 +127,15 @@ class ExecutorHarness:
 
 
 def build(tmp_path: Path, *, limiter: RateLimiter | None = None) -> ExecutorHarness:
+    """The harness on a fresh SQLite database in ``tmp_path``."""
     db = Database(f"sqlite:///{tmp_path / 'exec.db'}")
     upgrade(db)
+    return build_on(db, limiter=limiter)
+
+
+def build_on(db: Database, *, limiter: RateLimiter | None = None) -> ExecutorHarness:
+    """The harness on a migrated database (the store tests' ``db``: SQLite or PostgreSQL), with
+    one ACTIVE account holding every scope and an access token ``stale``."""
     client: redis.Redis = fakeredis.FakeRedis()
     accounts = AccountStore(db=db)
     vault = TokenVault(db=db, keyring=Keyring.parse(generate_key_spec("unit")))
