@@ -20,7 +20,6 @@ load generator does in ``bench.pipeline``. Prints JSON and writes ``bench/result
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import tempfile
 import time
@@ -31,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench.harness import write_results
 from broker.schedule import REFRESH_SCHEDULE
 from store.models import tokens
 from tests.support.refresh_stack import RefreshStack, refresh_stack
@@ -111,9 +111,7 @@ def main() -> None:
         "throughput": throughput(args.accounts),
         "discipline": discipline(args.steady_accounts, args.lifetimes),
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    (Path(__file__).parent / "results" / "refresh.json").write_text(text + "\n")
+    print(write_results(Path(__file__).parent / "results" / "refresh.json", result))
 
 
 if __name__ == "__main__":
