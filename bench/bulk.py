@@ -36,7 +36,7 @@ import httpx
 import psutil
 
 from bench.chart import per_second, sparkline, write_svg
-from bench.harness import BenchStack, bench_stack
+from bench.harness import BenchStack, bench_stack, write_results
 from cli.bulk import TERMINAL, BulkRun
 
 #: HubSpot's burst limit for a public app, per portal (facts sheet section 3).
@@ -209,8 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results/bulk.json"))
     args = parser.parse_args(argv)
     results = run(args.database, args.scenarios.split(","), args)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
+    write_results(args.out, results)
     write_svg(
         args.out.with_suffix(".svg"),
         f"bulk contact updates ({args.database})",

@@ -112,6 +112,13 @@ class Chaos:
             self.hubs[name] = int(self.stack.connect(name)["hub_id"])
         return names
 
+    def backlog(self, users: int, per_user: int, prefix: str) -> tuple[list[str], list[str]]:
+        """``users`` connected users with ``per_user`` contact creates each submitted: the users
+        and the job ids."""
+        names = self.users(users, prefix)
+        with self.stack.api as api:
+            return names, submit_jobs(api, contact_creates(names, per_user, prefix))
+
     def restart_worker(self, generation: int) -> None:
         current = [n for n in self.stack.processes if n.startswith("worker")][-1]
         self.stack.processes[current].kill()
@@ -193,9 +200,8 @@ def kill_worker(quick: bool) -> Row:
     """kill -9 the worker's process group every 10 s (5 s quick) while 3,000 creates run."""
     users, per_user, every = (6, 200, 5.0) if quick else (10, 300, 10.0)
     with chaos_stack(quick) as chaos:
-        names = chaos.users(users, "kill")
+        _, ids = chaos.backlog(users, per_user, "kill")
         with chaos.stack.api as api:
-            ids = submit_jobs(api, contact_creates(names, per_user, "kill"))
             kills, last = 0, time.monotonic()
             while True:
                 time.sleep(every)
@@ -221,9 +227,7 @@ def redis_flush(quick: bool) -> Row:
     """FLUSHALL the private Redis mid-backlog (queues, schedules, windows all gone)."""
     users, per_user = (4, 250) if quick else (10, 300)
     with chaos_stack(quick) as chaos:
-        names = chaos.users(users, "flush")
-        with chaos.stack.api as api:
-            ids = submit_jobs(api, contact_creates(names, per_user, "flush"))
+        _, ids = chaos.backlog(users, per_user, "flush")
         time.sleep(FAULT_AFTER_S)
         redis.Redis.from_url(chaos.redis.url).flushall()
         return chaos.finish("Redis FLUSHALL", ids, fault_over=time.monotonic(), creates=1)
@@ -233,9 +237,7 @@ def redis_restart(quick: bool) -> Row:
     """Stop the private Redis for 3 s mid-backlog and start it empty."""
     users, per_user = (4, 250) if quick else (10, 300)
     with chaos_stack(quick) as chaos:
-        names = chaos.users(users, "rrestart")
-        with chaos.stack.api as api:
-            ids = submit_jobs(api, contact_creates(names, per_user, "rrestart"))
+        _, ids = chaos.backlog(users, per_user, "rrestart")
         time.sleep(FAULT_AFTER_S)
         chaos.redis.stop()
         time.sleep(3.0)
@@ -250,9 +252,7 @@ def postgres_restart(quick: bool) -> Row | None:
         return None
     users, per_user = (4, 250) if quick else (10, 300)
     with chaos_stack(quick, private_postgres=True) as chaos:
-        names = chaos.users(users, "pgrestart")
-        with chaos.stack.api as api:
-            ids = submit_jobs(api, contact_creates(names, per_user, "pgrestart"))
+        _, ids = chaos.backlog(users, per_user, "pgrestart")
         time.sleep(FAULT_AFTER_S)
         assert chaos.postgres is not None
         chaos.postgres.stop()
@@ -295,9 +295,7 @@ def uninstall_backlog(quick: bool) -> Row:
     """One user uninstalls the app while its backlog runs; the other users' jobs go on."""
     users, per_user = (3, 250) if quick else (6, 300)
     with chaos_stack(quick) as chaos:
-        names = chaos.users(users, "uninst")
-        with chaos.stack.api as api:
-            ids = submit_jobs(api, contact_creates(names, per_user, "uninst"))
+        names, ids = chaos.backlog(users, per_user, "uninst")
         time.sleep(FAULT_AFTER_S)
         chaos.stack.sandbox.control.uninstall(chaos.hubs[names[0]], client_id=CLIENT_ID)
         return chaos.finish(
@@ -314,9 +312,7 @@ def secret_scan(quick: bool) -> Row:
     _record_issued()
     users, per_user = (3, 50) if quick else (6, 200)
     with chaos_stack(quick) as chaos:
-        names = chaos.users(users, "secret")
-        with chaos.stack.api as api:
-            ids = submit_jobs(api, contact_creates(names, per_user, "secret"))
+        _, ids = chaos.backlog(users, per_user, "secret")
         row = chaos.finish("secret scan", ids, fault_over=time.monotonic(), creates=1)
         places: dict[str, bytes | str] = {"logs": chaos.stack.logs()}
         places.update(redis_contents(redis.Redis.from_url(chaos.redis.url)))

@@ -11,25 +11,26 @@ p99 <= 60 ms).
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import time
-import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.harness import BenchStack, bench_stack, summary
+from bench.harness import (
+    BenchStack,
+    bench_stack,
+    direct_create_ms,
+    new_contact,
+    overhead,
+    sampling_parser,
+    summary,
+    write_results,
+)
 from producer import Actions
 
 IDENTIFIER = "bench_execute"
-
-
-def _contact() -> dict[str, str]:
-    return {"email": f"{uuid.uuid4().hex[:16]}@bench.example", "firstname": "Bench"}
 
 
 def _sample(
@@ -40,9 +41,7 @@ def _sample(
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=stack.sandbox_url, headers=headers) as hub:
         for _ in range(samples):
-            t0 = time.perf_counter()
-            hub.post("/crm/v3/objects/contacts", json={"properties": _contact()}).raise_for_status()
-            direct_ms.append((time.perf_counter() - t0) * 1000)
+            direct_ms.append(direct_create_ms(hub))
             time.sleep(idle_s)
             t0 = time.perf_counter()
             execute()
@@ -51,7 +50,7 @@ def _sample(
     return {
         "direct_ms": d,
         "execute_tool_ms": t,
-        "overhead_ms": {"p50": round(t["p50"] - d["p50"], 2), "p99": round(t["p99"] - d["p99"], 2)},
+        "overhead_ms": overhead(d, t),
     }
 
 
@@ -64,7 +63,9 @@ def run(database: str, samples: int, idle_s: float) -> dict[str, Any]:
 
             def over_http() -> Any:
                 return http_actions.execute_tool(
-                    identifier=IDENTIFIER, tool_name="hubspot_contact_create", tool_input=_contact()
+                    identifier=IDENTIFIER,
+                    tool_name="hubspot_contact_create",
+                    tool_input=new_contact(),
                 )
 
             for _ in range(20):  # warm-up: connections, caches
@@ -79,7 +80,7 @@ def run(database: str, samples: int, idle_s: float) -> dict[str, Any]:
                     return local_actions.execute_tool(
                         identifier=IDENTIFIER,
                         tool_name="hubspot_contact_create",
-                        tool_input=_contact(),
+                        tool_input=new_contact(),
                     )
 
                 for _ in range(20):
@@ -92,16 +93,10 @@ def run(database: str, samples: int, idle_s: float) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--databases", default="postgres,sqlite")
-    parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--idle", type=float, default=0.3)
-    parser.add_argument("--out", type=Path, default=Path("bench/results/execute.json"))
+    parser = sampling_parser(__doc__, databases="postgres,sqlite", out="bench/results/execute.json")
     args = parser.parse_args(argv)
     results = [run(db, args.samples, args.idle) for db in args.databases.split(",")]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+    print(write_results(args.out, results))
 
 
 if __name__ == "__main__":

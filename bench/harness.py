@@ -7,11 +7,12 @@ the same run, so machine noise affects both sides alike.
 
 from __future__ import annotations
 
-import os
-import secrets
+import argparse
+import json
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -23,15 +24,12 @@ import httpx
 
 from schemas.connection import default_scopes
 from store.db import Database
-from store.keyring import generate_key_spec
 from store.migrate import upgrade
 from tests.support.ports import free_port
 from tests.support.processes import ManagedProcess
 from tests.support.redis_server import PrivateRedis
 from tests.support.services import postgres_schema
-
-CLIENT_ID = "bench-client"
-CLIENT_SECRET = "bench-secret-" + secrets.token_hex(8)
+from tests.support.stack import CLIENT_ID, CLIENT_SECRET, wiring_env
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -48,6 +46,43 @@ def summary(values: list[float]) -> dict[str, float]:
         "p99": round(percentile(values, 99), 2),
         "mean": round(statistics.fmean(values), 2) if values else float("nan"),
     }
+
+
+def new_contact() -> dict[str, str]:
+    """A contact create's properties, with an email no other sample used."""
+    return {"email": f"{uuid.uuid4().hex[:16]}@bench.example", "firstname": "Bench"}
+
+
+def direct_create_ms(hub: httpx.Client) -> float:
+    """One contact create straight to the sandbox (no pipeline): its wall time in ms."""
+    t0 = time.perf_counter()
+    hub.post("/crm/v3/objects/contacts", json={"properties": new_contact()}).raise_for_status()
+    return (time.perf_counter() - t0) * 1000
+
+
+def overhead(direct: dict[str, float], through: dict[str, float]) -> dict[str, float]:
+    """What a path adds to the direct call, at p50 and p99 (two ``summary`` results)."""
+    return {pct: round(through[pct] - direct[pct], 2) for pct in ("p50", "p99")}
+
+
+def sampling_parser(doc: str, *, databases: str, out: str) -> argparse.ArgumentParser:
+    """The options of the benches that sample latency on each database in turn (``execute``,
+    ``pipeline``); a bench adds its own."""
+    parser = argparse.ArgumentParser(description=doc.split("\n", maxsplit=1)[0])
+    parser.add_argument("--databases", default=databases)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--idle", type=float, default=0.3, help="seconds idle before each sample")
+    parser.add_argument("--out", type=Path, default=Path(out))
+    return parser
+
+
+def write_results(out: Path, results: object) -> str:
+    """Write a bench's results to ``out`` as indented JSON, creating its folder; the JSON text
+    (benches that print their results print this)."""
+    text = json.dumps(results, indent=2)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    return text
 
 
 @dataclass
@@ -158,20 +193,16 @@ def bench_stack(
         db.dispose()
         port, sandbox_port = free_port(), free_port()
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HUBSPOT_", "SANDBOX_"))}
+        env = wiring_env(
+            database_url=database_url,
+            redis_url=redis_server.url,
+            sandbox_url=sandbox_url,
+            port=port,
+            key_label="bench",
+        )
         env.update(
-            DATABASE_URL=database_url,
-            REDIS_URL=redis_server.url,
-            PORT=str(port),
-            HUBSPOT_CLIENT_ID=CLIENT_ID,
-            HUBSPOT_CLIENT_SECRET=CLIENT_SECRET,
-            HUBSPOT_API_BASE=sandbox_url,
-            HUBSPOT_AUTHORIZE_URL=f"{sandbox_url}/oauth/authorize",
-            HUBSPOT_REDIRECT_URI=f"http://127.0.0.1:{port}/oauth/callback",
             HUBSPOT_RATE_LIMIT_PER_10S="0",
             HUBSPOT_SEARCH_RATE_LIMIT_PER_S="0",
-            TOKEN_ENCRYPTION_KEYS=generate_key_spec("bench"),
-            BOOTSTRAP_API_KEY="hak_" + secrets.token_urlsafe(32),
             WORKER_PROCESSES=str(worker_processes),
             WORKER_THREADS=str(worker_threads),
             LOG_LEVEL="INFO",

@@ -19,25 +19,26 @@ Results are printed as JSON (and written to ``bench/results/``); figures go into
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.harness import BenchStack, bench_stack, summary
+from bench.harness import (
+    BenchStack,
+    bench_stack,
+    direct_create_ms,
+    new_contact,
+    overhead,
+    sampling_parser,
+    summary,
+    write_results,
+)
 
 CONCURRENCY = 16
 IDENTIFIER = "bench_user"
-
-
-def _contact() -> dict[str, str]:
-    return {"email": f"{uuid.uuid4().hex[:16]}@bench.example", "firstname": "Bench"}
 
 
 def direct_throughput(stack: BenchStack, token: str, n: int) -> float:
@@ -50,7 +51,7 @@ def direct_throughput(stack: BenchStack, token: str, n: int) -> float:
     )
 
     def call(_: int) -> None:
-        response = client.post("/crm/v3/objects/contacts", json={"properties": _contact()})
+        response = client.post("/crm/v3/objects/contacts", json={"properties": new_contact()})
         response.raise_for_status()
 
     with client, ThreadPoolExecutor(CONCURRENCY) as pool:
@@ -63,7 +64,11 @@ def pipeline_throughput(stack: BenchStack, n: int) -> float:
     """Batch-submit ``n`` jobs; jobs/s from the first job's creation to the last one's finish
     (the jobs' own timestamps, so the client's polling granularity does not count)."""
     jobs = [
-        {"identifier": IDENTIFIER, "tool_name": "hubspot_contact_create", "tool_input": _contact()}
+        {
+            "identifier": IDENTIFIER,
+            "tool_name": "hubspot_contact_create",
+            "tool_input": new_contact(),
+        }
         for _ in range(n)
     ]
     with stack.api() as api:
@@ -107,9 +112,7 @@ def latencies(stack: BenchStack, token: str, samples: int, idle_s: float) -> dic
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=stack.sandbox_url, headers=headers) as hub, stack.api() as api:
         for _ in range(samples):
-            t0 = time.perf_counter()
-            hub.post("/crm/v3/objects/contacts", json={"properties": _contact()}).raise_for_status()
-            direct_ms.append((time.perf_counter() - t0) * 1000)
+            direct_ms.append(direct_create_ms(hub))
             time.sleep(idle_s)
             t0 = time.perf_counter()
             job = api.post(
@@ -117,7 +120,7 @@ def latencies(stack: BenchStack, token: str, samples: int, idle_s: float) -> dic
                 json={
                     "identifier": IDENTIFIER,
                     "tool_name": "hubspot_contact_create",
-                    "tool_input": _contact(),
+                    "tool_input": new_contact(),
                 },
             ).json()["job"]
             done = api.get(f"/v1/jobs/{job['id']}", params={"wait": 10}).json()["job"]
@@ -131,7 +134,7 @@ def latencies(stack: BenchStack, token: str, samples: int, idle_s: float) -> dic
     return {
         "direct_ms": d,
         "pipeline_ms": p,
-        "overhead_ms": {"p50": round(p["p50"] - d["p50"], 2), "p99": round(p["p99"] - d["p99"], 2)},
+        "overhead_ms": overhead(d, p),
         "pickup_ms": summary(pickup_ms),
     }
 
@@ -170,17 +173,13 @@ def run(database: str, jobs: int, samples: int, idle_s: float) -> dict[str, Any]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--databases", default="sqlite,postgres")
+    parser = sampling_parser(
+        __doc__, databases="sqlite,postgres", out="bench/results/pipeline.json"
+    )
     parser.add_argument("--jobs", type=int, default=800)
-    parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--idle", type=float, default=0.3, help="seconds idle before each sample")
-    parser.add_argument("--out", type=Path, default=Path("bench/results/pipeline.json"))
     args = parser.parse_args(argv)
     results = [run(db, args.jobs, args.samples, args.idle) for db in args.databases.split(",")]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
+    print(write_results(args.out, results))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ load generator does in ``bench.pipeline``. Prints JSON and writes ``bench/result
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import tempfile
 import time
@@ -29,13 +28,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from bench.harness import write_results
 from broker.schedule import REFRESH_SCHEDULE
 from store.models import tokens
-from tests.support.refresh_stack import LIST_INPUT, LIST_TOOL, RefreshStack, refresh_stack
+from tests.support.refresh_stack import RefreshStack, refresh_stack
 
 
 def connect_all(rs: RefreshStack, prefix: str, n: int) -> list[dict[str, Any]]:
@@ -77,32 +75,16 @@ def throughput(n: int) -> dict[str, Any]:
     }
 
 
-def refresh_counters(rs: RefreshStack) -> dict[str, float]:
-    text = httpx.get(f"{rs.stack.base_url}/metrics", timeout=10).text
-    return {
-        f"{s.labels['outcome']}/{s.labels['trigger']}": s.value
-        for family in text_string_to_metric_families(text)
-        if family.name == "hubspot_actions_token_refreshes"
-        for s in family.samples
-        if s.name.endswith("_total")
-    }
-
-
 def discipline(n: int, lifetimes: int) -> dict[str, Any]:
     ttl, margin = 20, 6
     log_dir = Path(tempfile.mkdtemp(prefix="ha-bench-refresh-"))
     with refresh_stack(log_dir, token_ttl=ttl, margin_s=margin) as rs:
         accounts = connect_all(rs, "steady", n)
         busy = [a["identifier"] for a in accounts[: n * 3 // 4]]
-        rng = random.Random(7)
-        ids: list[str] = []
-        started = time.monotonic()
-        while time.monotonic() - started < lifetimes * ttl:
-            ids += rs.submit_many([(rng.choice(busy), LIST_TOOL, LIST_INPUT) for _ in range(20)])
-            time.sleep(0.4)
+        ids = rs.list_traffic(busy, seconds=lifetimes * ttl, per_tick=20, rng=random.Random(7))
         views = rs.wait_jobs(ids, timeout=180)
         stats = rs.stats()
-        counters = refresh_counters(rs)
+        counters = {f"{o}/{t}": n for (o, t), n in rs.refresh_counters().items()}
     refreshes = sum(stats["refreshes"].values())
     return {
         "accounts": n,
@@ -129,9 +111,7 @@ def main() -> None:
         "throughput": throughput(args.accounts),
         "discipline": discipline(args.steady_accounts, args.lifetimes),
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    (Path(__file__).parent / "results" / "refresh.json").write_text(text + "\n")
+    print(write_results(Path(__file__).parent / "results" / "refresh.json", result))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,11 @@ from tests.support.services import (
     require,
 )
 
+#: The shared pipeline stack and its clients (``stack``, ``actions``, ``clear_faults``...), used
+#: by the tools, execution and clients packages; registered once here rather than re-exported by
+#: a conftest in each (pytest takes ``pytest_plugins`` only from the top-level conftest).
+pytest_plugins = ["tests.support.tools_fixtures"]
+
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:

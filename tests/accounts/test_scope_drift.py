@@ -11,7 +11,6 @@ import pytest
 from schemas.connection import SCOPE_MATCH_RULE, default_scopes
 from tests.support.accounts_stack import AccountsStack, accounts_stack, unique
 from tests.support.sandbox_server import SandboxControlError
-from tests.support.stack import CLIENT_ID, CLIENT_SECRET
 
 #: A scope none of the tools needs: added to the configuration to drift it.
 EXTRA = "crm.schemas.contacts.read"
@@ -23,17 +22,6 @@ OPTIONAL = "crm.schemas.deals.read"
 def acc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AccountsStack]:
     with accounts_stack(tmp_path_factory.mktemp("scope-drift")) as stack:
         yield stack
-
-
-def _declare(acc: AccountsStack, scopes: list[str], optional: list[str] | None = None) -> None:
-    """The operator edits the HubSpot app's Auth settings."""
-    acc.stack.sandbox.control.register_app(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        redirect_uris=(acc.env["HUBSPOT_REDIRECT_URI"],),
-        scopes=scopes,
-        optional_scopes=optional or (),
-    )
 
 
 def test_adding_a_scope_marks_accounts_until_they_reauthorize(acc: AccountsStack) -> None:
@@ -49,14 +37,14 @@ def test_adding_a_scope_marks_accounts_until_they_reauthorize(acc: AccountsStack
         assert drifted["missing_scopes"] == [EXTRA]
         job = acc.stack.submit(identifier, "hubspot_contacts_list", {"limit": 1}).json()["job"]
         assert acc.stack.wait(job["id"])["status"] == "succeeded"
-        _declare(acc, [*default_scopes(), EXTRA])
+        acc.declare_scopes([*default_scopes(), EXTRA])
         again = acc.connect(identifier, hub_id=first["hub_id"])
         assert again["id"] == first["id"]
         assert again["missing_scopes"] == []
         assert again["needs_reauth"] is False
         assert EXTRA in again["granted_scopes"]
     finally:
-        _declare(acc, list(default_scopes()))
+        acc.declare_scopes(default_scopes())
         acc.restart("web", HUBSPOT_SCOPES=" ".join(default_scopes()))
 
 
@@ -82,14 +70,11 @@ def test_app_with_other_scopes_stops_the_user_on_hubspots_page(
     """HubSpot shows its error page and never comes back: the account stays PENDING, and the
     rule that explains it (printed by ``connections show``) names what the user saw."""
     identifier = unique("mismatch")
-    _declare(acc, declared)
-    try:
+    with acc.app_scopes(declared):
         flow = acc.flow(identifier)
         page = httpx.get(flow.link, timeout=10)
         with pytest.raises(SandboxControlError) as clicked:
             flow.consent()
-    finally:
-        _declare(acc, list(default_scopes()))
     assert page.status_code == 400
     assert "location" not in page.headers
     assert shown in html.unescape(page.text)
@@ -103,7 +88,7 @@ def test_optional_scope_a_portal_lacks_is_dropped_not_required(acc: AccountsStac
     """HUBSPOT_OPTIONAL_SCOPES goes in the link; a portal without it still connects, fully
     ACTIVE, and a portal with it grants it."""
     acc.restart("web", HUBSPOT_OPTIONAL_SCOPES=OPTIONAL)
-    _declare(acc, list(default_scopes()), optional=[OPTIONAL])
+    acc.declare_scopes(default_scopes(), optional=[OPTIONAL])
     try:
         without = acc.stack.new_portal(lacks_scopes=[OPTIONAL])
         flow = acc.flow(unique("optional_without"))
@@ -111,7 +96,7 @@ def test_optional_scope_a_portal_lacks_is_dropped_not_required(acc: AccountsStac
         lacking = flow.callback(flow.consent(hub_id=without)).json()["connected_account"]
         having = acc.connect(unique("optional_with"))
     finally:
-        _declare(acc, list(default_scopes()))
+        acc.declare_scopes(default_scopes())
         acc.restart("web", HUBSPOT_OPTIONAL_SCOPES="")
     assert lacking["status"] == "ACTIVE"
     assert OPTIONAL not in lacking["granted_scopes"]

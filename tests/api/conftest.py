@@ -6,7 +6,6 @@ import secrets
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,8 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from core.settings import Settings
 from producer.api.app import create_app
-from schemas.tools import all_required_scopes
-from store.accounts import AccountStore
 from store.db import Database
-from store.keyring import generate_key_spec
-from store.migrate import upgrade
 from store.models import jobs
 from tests.support.services import (
     REDIS_BASE,
@@ -29,9 +23,7 @@ from tests.support.services import (
     redis_available,
     require,
 )
-
-#: The identifier of the active account every web fixture has.
-IDENTIFIER = "web_user"
+from tests.support.web_app import activate, web_settings
 
 
 @dataclass
@@ -46,40 +38,6 @@ class Web:
         with self.db.read() as conn:
             rows = int(conn.execute(select(func.count()).select_from(jobs)).scalar_one())
         return rows, int(self.redis.hlen("dramatiq:interactive.msgs"))
-
-
-def web_settings(database_url: str, api_key: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "database_url": database_url,
-        "redis_url": REDIS_BASE,
-        "bootstrap_api_key": api_key,
-        "hubspot_client_id": "web-client",
-        "hubspot_client_secret": "web-secret",
-        "hubspot_api_base": "http://127.0.0.1:9",
-        "token_encryption_keys": generate_key_spec("web"),
-        "log_level": "WARNING",
-        **overrides,
-    }
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-def activate(settings: Settings) -> None:
-    """Migrate the database and give ``IDENTIFIER`` an active account with every scope."""
-    db = Database(settings.database_url)
-    try:
-        upgrade(db)
-        store = AccountStore(db=db)
-        account = store.get_or_create(connection_name="hubspot", identifier=IDENTIFIER)
-        with db.write() as conn:
-            store.activate(
-                conn,
-                account_id=account.id,
-                hub_id=1,
-                granted_scopes=("oauth", *all_required_scopes()),
-                token_expires_at=datetime.now(UTC) + timedelta(hours=1),
-            )
-    finally:
-        db.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

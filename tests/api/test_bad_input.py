@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import IDENTIFIER, Web
+from tests.api.conftest import Web
+from tests.support.web_app import IDENTIFIER
 
 CREATE: dict[str, Any] = {
     "identifier": IDENTIFIER,

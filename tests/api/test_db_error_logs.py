@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from core.logging import configure_logging
-from tests.api.conftest import IDENTIFIER, Web
+from tests.api.conftest import Web
+from tests.support.web_app import IDENTIFIER
 
 EMAIL = "jane.private@acmecorp.com"
 

@@ -6,19 +6,14 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from core.settings import Settings
 from producer.api.app import create_app
-from schemas.tools import all_required_scopes
 from store.db import Database
-from store.keyring import generate_key_spec
-from store.migrate import upgrade
 from store.models import jobs
 from tests.support.services import (
     REDIS_BASE,
@@ -28,6 +23,7 @@ from tests.support.services import (
     require,
 )
 from tests.support.tcp_proxy import TcpProxy
+from tests.support.web_app import activate, web_settings
 
 IDENTIFIER = "limits_user"
 
@@ -59,31 +55,11 @@ def api() -> Iterator[Api]:
     proxy = TcpProxy(5432).start()
     with postgres_schema() as direct_url:
         proxied_url = direct_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-        db = Database(direct_url)
-        upgrade(db)
         key = "hak_" + secrets.token_urlsafe(24)
-        app = create_app(
-            Settings(
-                database_url=proxied_url,
-                redis_url=REDIS_BASE,
-                bootstrap_api_key=key,
-                hubspot_client_id="limits-client",
-                hubspot_client_secret="limits-secret",
-                hubspot_api_base="http://127.0.0.1:9",
-                token_encryption_keys=generate_key_spec("limits"),
-                log_level="WARNING",
-            )
-        )
-        ctx = app.state.services.ctx
-        account = ctx.accounts.get_or_create(connection_name="hubspot", identifier=IDENTIFIER)
-        with ctx.db.write() as conn:
-            ctx.accounts.activate(
-                conn,
-                account_id=account.id,
-                hub_id=1,
-                granted_scopes=("oauth", *all_required_scopes()),
-                token_expires_at=datetime.now(UTC) + timedelta(hours=1),
-            )
+        settings = web_settings(proxied_url, key)
+        activate(settings, identifier=IDENTIFIER)
+        app = create_app(settings)
+        db = Database(direct_url)
         with TestClient(app, headers={"Authorization": f"Bearer {key}"}) as client:
             yield Api(client=client, proxy=proxy, db=db, redis=client_redis)
         db.dispose()

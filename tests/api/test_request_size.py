@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from producer.api.app import create_app
-from tests.api.conftest import IDENTIFIER, activate, web_settings
 from tests.api.served import serve
 from tests.support.services import redis_available, require
+from tests.support.web_app import IDENTIFIER, activate, web_settings
 
 #: A small limit keeps the test fast; the default (1 MiB) is pinned in the settings test below.
 LIMIT = 64 * 1024

@@ -24,9 +24,9 @@ from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from producer.api.app import create_app
-from tests.api.conftest import activate, web_settings
 from tests.api.served import serve
 from tests.support.services import redis_available, require
+from tests.support.web_app import activate, web_settings
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.timeout(300)]
 

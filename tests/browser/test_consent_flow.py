@@ -9,7 +9,6 @@ import pytest
 
 from schemas.connection import default_scopes
 from tests.support.accounts_stack import AccountsStack, unique
-from tests.support.stack import CLIENT_ID, CLIENT_SECRET
 
 pytestmark = pytest.mark.browser
 
@@ -60,23 +59,9 @@ def test_deny_in_chromium_ends_on_our_page_with_access_denied(
 
 def test_app_with_other_scopes_shows_hubspots_error_page(acc: AccountsStack, page: Any) -> None:
     """An app whose scopes differ from ours: the user sees HubSpot's page, with no way on."""
-    control = acc.stack.sandbox.control
-    control.register_app(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        redirect_uris=(acc.env["HUBSPOT_REDIRECT_URI"],),
-        scopes=[*default_scopes(), "crm.schemas.contacts.read"],
-    )
-    try:
+    with acc.app_scopes([*default_scopes(), "crm.schemas.contacts.read"]):
         response = page.goto(acc.flow(unique("browser_scopes")).link, timeout=NAV_TIMEOUT_MS)
         text = html.unescape(page.content())
-    finally:
-        control.register_app(
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            redirect_uris=(acc.env["HUBSPOT_REDIRECT_URI"],),
-            scopes=default_scopes(),
-        )
     assert response.status == 400
     assert "Couldn't complete the connection" in text
     assert "Insufficient scopes were provided" in text

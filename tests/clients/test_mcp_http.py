@@ -14,7 +14,13 @@ from mcp.shared.exceptions import MCPError
 
 from schemas.tools import tool_catalog
 from store.mcp_sessions import McpSessionStore
-from tests.support.mcp_client import http_session, open_session, raw_mcp_post, text_json
+from tests.support.mcp_client import (
+    call_once,
+    http_session,
+    open_session,
+    raw_mcp_post,
+    text_json,
+)
 from tests.support.stack import Stack
 from tests.support.tools_stack import connected, database, unique
 
@@ -107,13 +113,7 @@ def test_call_creates_then_reads_a_contact(stack: Stack) -> None:
 def test_invalid_input_is_an_error_result(stack: Stack) -> None:
     """A create without email: isError with code invalid_tool_input, naming the field."""
     identifier, _ = connected(stack, "mcp_invalid")
-    opened = open_session(stack, identifier)
-
-    async def scenario() -> Any:
-        async with http_session(opened["url"], opened["token"]) as session:
-            return await session.call_tool(CREATE, {"firstname": "No email"})
-
-    result = asyncio.run(scenario())
+    result = call_once(open_session(stack, identifier), CREATE, {"firstname": "No email"})
     assert result.is_error is True
     error = result.structured_content["error"]
     assert error["code"] == "invalid_tool_input"
@@ -126,12 +126,7 @@ def test_invalid_input_is_an_error_result(stack: Stack) -> None:
 def test_a_pending_account_answers_with_a_reauth_link(stack: Stack) -> None:
     """A never-connected identifier: isError account_pending with a fresh authorization link."""
     opened = open_session(stack, unique("mcp_pending"))
-
-    async def scenario() -> Any:
-        async with http_session(opened["url"], opened["token"]) as session:
-            return await session.call_tool(CREATE, {"email": "someone@example.com"})
-
-    result = asyncio.run(scenario())
+    result = call_once(opened, CREATE, {"email": "someone@example.com"})
     assert result.is_error is True
     error = result.structured_content["error"]
     assert error["code"] == "account_pending"
@@ -183,16 +178,19 @@ def test_a_token_acts_only_for_its_identifier(stack: Stack) -> None:
     assert "identifier" in smuggled.structured_content["error"]["message"]
 
 
+def _expired_token(stack: Stack, prefix: str, *, ago: timedelta, ttl: timedelta) -> str:
+    """An MCP session token created ``ago`` in the past, living ``ttl`` (shorter: expired)."""
+    with database(stack) as db:
+        _, token = McpSessionStore(db=db, clock=PastClock(ago)).create(
+            connection_name="hubspot", identifier=unique(prefix), tool_names=None, ttl=ttl
+        )
+    return token
+
+
 def test_missing_unknown_and_expired_tokens_are_401(stack: Stack) -> None:
     """/mcp refuses no token, a made-up token and a token past expires_at (time travel)."""
     url = f"{stack.base_url}/mcp"
-    with database(stack) as db:
-        _, expired = McpSessionStore(db=db, clock=PastClock(timedelta(hours=2))).create(
-            connection_name="hubspot",
-            identifier=unique("mcp_expired"),
-            tool_names=None,
-            ttl=timedelta(hours=1),
-        )
+    expired = _expired_token(stack, "mcp_expired", ago=timedelta(hours=2), ttl=timedelta(hours=1))
     assert raw_mcp_post(url, None).status_code == 401
     assert raw_mcp_post(url, "hmcp_made_up").status_code == 401
     refused = raw_mcp_post(url, expired)
@@ -207,13 +205,9 @@ def test_missing_unknown_and_expired_tokens_are_401(stack: Stack) -> None:
 
 def test_the_sdk_client_cannot_initialize_with_an_expired_token(stack: Stack) -> None:
     """Through the SDK, the 401 surfaces as a failed initialize, no tools reachable."""
-    with database(stack) as db:
-        _, expired = McpSessionStore(db=db, clock=PastClock(timedelta(seconds=120))).create(
-            connection_name="hubspot",
-            identifier=unique("mcp_expired_sdk"),
-            tool_names=None,
-            ttl=timedelta(seconds=60),
-        )
+    expired = _expired_token(
+        stack, "mcp_expired_sdk", ago=timedelta(seconds=120), ttl=timedelta(seconds=60)
+    )
 
     async def scenario() -> None:
         async with http_session(f"{stack.base_url}/mcp", expired) as session:

@@ -8,18 +8,14 @@ same 10% headroom as the defaults) so it takes ~45 s instead of minutes.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from sandbox.config import SandboxConfig
 from tests.support.backlog import Tally, submit_jobs, wait_terminal
-from tests.support.redis_server import PrivateRedis
-from tests.support.services import postgres_available, postgres_schema, require
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, isolated_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.slow]
 
@@ -27,32 +23,20 @@ BUDGET_PER_10S = 300
 HUBSPOT_LIMIT_PER_10S = 330
 JOBS = 1200
 KILLS_AT_S = (5.0, 14.0)
+STACK_ENV = {
+    "HUBSPOT_RATE_LIMIT_PER_10S": str(BUDGET_PER_10S),
+    "JOB_LEASE_SECONDS": "5",
+    "SWEEP_INTERVAL_SECONDS": "1",
+    "WORKER_PROCESSES": "2",
+    "WORKER_THREADS": "8",
+}
 
 
 @pytest.fixture
 def kill_budget_stack() -> Iterator[Stack]:
-    require(postgres_available(), "PostgreSQL")
-    server = PrivateRedis().start()
-    try:
-        with (
-            postgres_schema() as url,
-            running_stack(
-                database_url=url,
-                redis_url=server.url,
-                log_dir=Path(tempfile.mkdtemp(prefix="ha-kill-budget-")),
-                sandbox_config=SandboxConfig(burst_per_10s=HUBSPOT_LIMIT_PER_10S),
-                extra_env={
-                    "HUBSPOT_RATE_LIMIT_PER_10S": str(BUDGET_PER_10S),
-                    "JOB_LEASE_SECONDS": "5",
-                    "SWEEP_INTERVAL_SECONDS": "1",
-                    "WORKER_PROCESSES": "2",
-                    "WORKER_THREADS": "8",
-                },
-            ) as stack,
-        ):
-            yield stack
-    finally:
-        server.close()
+    sandbox = SandboxConfig(burst_per_10s=HUBSPOT_LIMIT_PER_10S)
+    with isolated_stack("ha-kill-budget-", sandbox_config=sandbox, extra_env=STACK_ENV) as stack:
+        yield stack
 
 
 @pytest.mark.timeout(240)

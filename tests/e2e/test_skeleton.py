@@ -13,17 +13,9 @@ from sqlalchemy import func, select
 from broker.notify import JOB_DONE_CHANNEL
 from store.db import Database
 from store.models import jobs
+from tests.support.guide import GUIDE_CONTACT
 from tests.support.services import REDIS_BASE
 from tests.support.stack import Stack
-
-JANE = {
-    "email": "jane@acmecorp.com",
-    "firstname": "Jane",
-    "lastname": "Smith",
-    "jobtitle": "VP of Engineering",
-    "company": "Acme Corp",
-    "lifecyclestage": "lead",
-}
 
 
 def _job_count(stack: Stack) -> int:
@@ -54,7 +46,7 @@ def test_contact_create_end_to_end(stack: Stack) -> None:
     assert account["missing_scopes"] == []
     assert "crm.objects.contacts.write" in account["granted_scopes"]
 
-    submitted = stack.submit("e2e_jane", "hubspot_contact_create", JANE)
+    submitted = stack.submit("e2e_jane", "hubspot_contact_create", GUIDE_CONTACT)
     assert submitted.status_code == 202, submitted.text
     job = submitted.json()["job"]
     assert job["status"] == "queued"
@@ -66,7 +58,7 @@ def test_contact_create_end_to_end(stack: Stack) -> None:
     assert done["history"][0]["outcome"] == "succeeded"
     assert done["history"][0]["http_status"] == 201
     props = done["result"]["properties"]
-    for key, value in JANE.items():
+    for key, value in GUIDE_CONTACT.items():
         assert props[key] == value
     assert done["result"]["id"].isdigit()
 

@@ -9,10 +9,8 @@ maintenance (one command in a thousand) ever returned them; with no traffic, nev
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -23,9 +21,7 @@ from tests.support.backlog import (
     submit_jobs,
     wait_terminal,
 )
-from tests.support.redis_server import PrivateRedis
-from tests.support.services import postgres_available, postgres_schema, require
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, isolated_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.slow]
 
@@ -37,27 +33,17 @@ USERS, PER_USER = 6, 80
 DRAIN_ALLOWANCE_S = 15.0
 
 
+STACK_ENV = {
+    "JOB_LEASE_SECONDS": str(LEASE_S),
+    "SWEEP_INTERVAL_SECONDS": str(SWEEP_S),
+    "WORKER_THREADS": "8",
+}
+
+
 @pytest.fixture
 def kill_stack() -> Iterator[Stack]:
-    require(postgres_available(), "PostgreSQL")
-    server = PrivateRedis().start()
-    try:
-        with (
-            postgres_schema() as url,
-            running_stack(
-                database_url=url,
-                redis_url=server.url,
-                log_dir=Path(tempfile.mkdtemp(prefix="ha-kill-")),
-                extra_env={
-                    "JOB_LEASE_SECONDS": str(LEASE_S),
-                    "SWEEP_INTERVAL_SECONDS": str(SWEEP_S),
-                    "WORKER_THREADS": "8",
-                },
-            ) as stack,
-        ):
-            yield stack
-    finally:
-        server.close()
+    with isolated_stack("ha-kill-", extra_env=STACK_ENV) as stack:
+        yield stack
 
 
 def test_jobs_of_a_killed_worker_end_within_a_lease_and_two_sweeps(kill_stack: Stack) -> None:

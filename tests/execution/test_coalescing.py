@@ -7,17 +7,13 @@ within seconds, and faults that no other test shares. Jobs go in through ``POST 
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.redis_server import PrivateRedis
-from tests.support.services import postgres_available, postgres_schema, require
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, isolated_stack
 from tests.support.tools_stack import crm_calls, request_count, unique
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
@@ -26,29 +22,13 @@ CONTACTS = "/crm/v3/objects/contacts"
 BATCH_UPDATE = f"POST {CONTACTS}/batch/update"
 BATCH_CREATE = f"POST {CONTACTS}/batch/create"
 TERMINAL = ("succeeded", "failed", "cancelled")
+STACK_ENV = {"HUBSPOT_READ_TIMEOUT_S": "5", "JOB_LEASE_SECONDS": "3", "WORKER_THREADS": "6"}
 
 
 @pytest.fixture(scope="module")
 def cstack() -> Iterator[Stack]:
-    require(postgres_available(), "PostgreSQL")
-    server = PrivateRedis().start()
-    try:
-        with (
-            postgres_schema() as url,
-            running_stack(
-                database_url=url,
-                redis_url=server.url,
-                log_dir=Path(tempfile.mkdtemp(prefix="ha-coalesce-")),
-                extra_env={
-                    "HUBSPOT_READ_TIMEOUT_S": "5",
-                    "JOB_LEASE_SECONDS": "3",
-                    "WORKER_THREADS": "6",
-                },
-            ) as stack,
-        ):
-            yield stack
-    finally:
-        server.close()
+    with isolated_stack("ha-coalesce-", extra_env=STACK_ENV) as stack:
+        yield stack
 
 
 @pytest.fixture(autouse=True)

@@ -7,50 +7,34 @@ jobs the first 400 go at once and the rest are booked into the next two windows.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from sandbox.config import SandboxConfig
-from tests.support.redis_server import PrivateRedis
-from tests.support.services import postgres_available, postgres_schema, require
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, isolated_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.slow]
 
 BUDGET_PER_10S = 400
 HUBSPOT_LIMIT_PER_10S = 440
 JOBS = 1000
+STACK_ENV = {
+    "HUBSPOT_RATE_LIMIT_PER_10S": str(BUDGET_PER_10S),
+    "WORKER_PROCESSES": "2",
+    "WORKER_THREADS": "8",
+}
 
 
 @pytest.fixture(scope="module")
 def budget_stack() -> Iterator[Stack]:
-    require(postgres_available(), "PostgreSQL")
-    server = PrivateRedis().start()
-    try:
-        with (
-            postgres_schema() as url,
-            running_stack(
-                database_url=url,
-                redis_url=server.url,
-                log_dir=Path(tempfile.mkdtemp(prefix="ha-budget-")),
-                sandbox_config=SandboxConfig(burst_per_10s=HUBSPOT_LIMIT_PER_10S),
-                extra_env={
-                    "HUBSPOT_RATE_LIMIT_PER_10S": str(BUDGET_PER_10S),
-                    "WORKER_PROCESSES": "2",
-                    "WORKER_THREADS": "8",
-                },
-            ) as stack,
-        ):
-            yield stack
-    finally:
-        server.close()
+    sandbox = SandboxConfig(burst_per_10s=HUBSPOT_LIMIT_PER_10S)
+    with isolated_stack("ha-budget-", sandbox_config=sandbox, extra_env=STACK_ENV) as stack:
+        yield stack
 
 
 def _submit_backlog(api: httpx.Client, identifier: str) -> list[str]:

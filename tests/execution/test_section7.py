@@ -7,6 +7,7 @@ costs a couple of seconds. Faults match by path prefix: each test clears them af
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -46,6 +47,14 @@ def _eventually_sent(stack: Stack, route: str, before: int) -> int:
     return request_count(stack, route) - before
 
 
+def _faulted_list(stack: Stack, prefix: str, **fault: Any) -> dict[str, Any]:
+    """A contacts list for a new account with HubSpot's contact reads under ``fault``; the job
+    once finished."""
+    account = connect_account(stack, prefix)
+    stack.sandbox.control.add_fault(CONTACTS, method="GET", **fault)
+    return run_job(stack, account["identifier"], "hubspot_contacts_list", {})
+
+
 def test_2xx_stores_hubspots_json(stack: Stack) -> None:
     """2xx: succeeded, HubSpot's JSON is the result, one attempt in the history."""
     account = connect_account(stack, "s7_ok")
@@ -59,9 +68,7 @@ def test_2xx_stores_hubspots_json(stack: Stack) -> None:
 
 def test_403_missing_scopes_fails_at_once_with_a_link(stack: Stack) -> None:
     """403 MISSING_SCOPES: fail missing_scopes with a re-authorization link, no retry."""
-    account = connect_account(stack, "s7_403")
-    stack.sandbox.control.add_fault(CONTACTS, method="GET", status=403)
-    job = run_job(stack, account["identifier"], "hubspot_contacts_list", {})
+    job = _faulted_list(stack, "s7_403", status=403)
     assert job["status"] == "failed"
     assert job["error"]["code"] == "missing_scopes"
     assert job["error"]["reauth_link"].startswith(stack.sandbox.base_url + "/oauth/authorize?")
@@ -71,9 +78,7 @@ def test_403_missing_scopes_fails_at_once_with_a_link(stack: Stack) -> None:
 
 def test_429_waits_without_using_attempts(stack: Stack) -> None:
     """429 with Retry-After: the job waits (history says so) and succeeds on its first attempt."""
-    account = connect_account(stack, "s7_429")
-    stack.sandbox.control.add_fault(CONTACTS, method="GET", status=429, retry_after=1, count=2)
-    job = run_job(stack, account["identifier"], "hubspot_contacts_list", {})
+    job = _faulted_list(stack, "s7_429", status=429, retry_after=1, count=2)
     assert job["status"] == "succeeded", job
     assert job["attempts"] == 1
     assert _outcomes(job) == ["rate_limited", "rate_limited", "succeeded"]
@@ -83,9 +88,7 @@ def test_429_waits_without_using_attempts(stack: Stack) -> None:
 
 def test_429_ten_times_fails_rate_limited(stack: Stack) -> None:
     """After 10 rate-limit waits the 11th 429 fails the job hubspot_rate_limited."""
-    account = connect_account(stack, "s7_429x")
-    stack.sandbox.control.add_fault(CONTACTS, method="GET", status=429, retry_after=0)
-    job = run_job(stack, account["identifier"], "hubspot_contacts_list", {})
+    job = _faulted_list(stack, "s7_429x", status=429, retry_after=0)
     assert job["status"] == "failed"
     assert job["error"]["code"] == "hubspot_rate_limited"
     assert job["error"]["retryable"] is True
@@ -95,9 +98,7 @@ def test_429_ten_times_fails_rate_limited(stack: Stack) -> None:
 
 def test_5xx_retries_with_backoff_then_succeeds(stack: Stack) -> None:
     """5xx: retried with backoff, each try an attempt in the history, then succeeded."""
-    account = connect_account(stack, "s7_5xx")
-    stack.sandbox.control.add_fault(CONTACTS, method="GET", status=503, count=2)
-    job = run_job(stack, account["identifier"], "hubspot_contacts_list", {})
+    job = _faulted_list(stack, "s7_5xx", status=503, count=2)
     assert job["status"] == "succeeded", job
     assert job["attempts"] == 3
     assert _outcomes(job) == ["retry", "retry", "succeeded"]
@@ -106,11 +107,7 @@ def test_5xx_retries_with_backoff_then_succeeds(stack: Stack) -> None:
 
 def test_timeout_on_a_read_is_retried(stack: Stack) -> None:
     """Latency beyond the read timeout on a read: outcome unknown, retried, succeeded."""
-    account = connect_account(stack, "s7_slow_read")
-    stack.sandbox.control.add_fault(
-        CONTACTS, method="GET", latency_ms=LATENCY_BEYOND_TIMEOUT_MS, count=1
-    )
-    job = run_job(stack, account["identifier"], "hubspot_contacts_list", {})
+    job = _faulted_list(stack, "s7_slow_read", latency_ms=LATENCY_BEYOND_TIMEOUT_MS, count=1)
     assert job["status"] == "succeeded", job
     assert _outcomes(job) == ["outcome_unknown", "succeeded"]
 
@@ -209,9 +206,7 @@ def test_409_on_contact_create_reports_the_existing_contact(stack: Stack) -> Non
 
 def test_other_4xx_fails_with_hubspots_message(stack: Stack) -> None:
     """400: failed hubspot_error with HubSpot's message and correlation id, no retry."""
-    account = connect_account(stack, "s7_400")
-    stack.sandbox.control.add_fault(CONTACTS, method="GET", status=400, count=1)
-    job = run_job(stack, account["identifier"], "hubspot_contacts_list", {})
+    job = _faulted_list(stack, "s7_400", status=400, count=1)
     assert job["status"] == "failed"
     assert job["error"]["code"] == "hubspot_error"
     assert "Invalid input" in job["error"]["message"]
@@ -222,9 +217,7 @@ def test_other_4xx_fails_with_hubspots_message(stack: Stack) -> None:
 
 def test_401_twice_fails_unauthorized(stack: Stack) -> None:
     """401 on the call and on its one retry: failed hubspot_unauthorized."""
-    account = connect_account(stack, "s7_401x")
-    stack.sandbox.control.add_fault(CONTACTS, method="GET", status=401, count=2)
-    job = run_job(stack, account["identifier"], "hubspot_contacts_list", {})
+    job = _faulted_list(stack, "s7_401x", status=401, count=2)
     assert job["status"] == "failed"
     assert job["error"]["code"] == "hubspot_unauthorized"
     assert job["attempts"] == 1

@@ -7,16 +7,13 @@ for three quarters of the accounts (the rest stay idle and must be refreshed all
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.refresh_stack import LIST_INPUT, LIST_TOOL, RefreshStack, refresh_stack
+from tests.support.refresh_stack import RefreshStack, refresh_stack
 
 pytestmark = [pytest.mark.services, pytest.mark.e2e, pytest.mark.slow]
 
@@ -33,17 +30,6 @@ def rs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RefreshStack]:
         yield stack
 
 
-def _refresh_counters(rs: RefreshStack) -> dict[tuple[str, str], float]:
-    text = httpx.get(f"{rs.stack.base_url}/metrics", timeout=10).text
-    return {
-        (s.labels["outcome"], s.labels["trigger"]): s.value
-        for family in text_string_to_metric_families(text)
-        if family.name == "hubspot_actions_token_refreshes"
-        for s in family.samples
-        if s.name.endswith("_total")
-    }
-
-
 def test_many_accounts_stay_fresh_across_token_lifetimes(rs: RefreshStack) -> None:
     """No call with an expired token, no token refreshed twice, every job succeeds, and idle
     accounts are refreshed from their expiry alone."""
@@ -54,12 +40,9 @@ def test_many_accounts_stay_fresh_across_token_lifetimes(rs: RefreshStack) -> No
 
     # When: tool calls for 150 of them, continuously, for three token lifetimes.
     busy = identifiers[: ACCOUNTS * 3 // 4]
-    rng = random.Random(5)
-    job_ids: list[str] = []
-    started = time.monotonic()
-    while time.monotonic() - started < LIFETIMES * TOKEN_TTL:
-        job_ids += rs.submit_many([(rng.choice(busy), LIST_TOOL, LIST_INPUT) for _ in range(25)])
-        time.sleep(0.4)
+    job_ids = rs.list_traffic(
+        busy, seconds=LIFETIMES * TOKEN_TTL, per_tick=25, rng=random.Random(5)
+    )
     views = rs.wait_jobs(job_ids, timeout=120)
 
     # Then
@@ -71,6 +54,6 @@ def test_many_accounts_stay_fresh_across_token_lifetimes(rs: RefreshStack) -> No
     refreshed = stats["refreshes"]
     too_few = [a["identifier"] for a in accounts if refreshed.get(str(a["hub_id"]), 0) < 2]
     assert too_few == []
-    counters = _refresh_counters(rs)
+    counters = rs.refresh_counters()
     assert counters[("ok", "scheduled")] >= 2 * ACCOUNTS
     assert counters.get(("failed", "scheduled"), 0) == 0

@@ -146,23 +146,31 @@ def test_foreign_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:
     assert tables == ["jobs"]
 
 
-def test_newer_schema_is_refused(tmp_path: Path) -> None:
-    """A file from a newer sandbox is refused with the versions in the message."""
+@pytest.mark.parametrize(
+    ("tampering", "refusal"),
+    [
+        pytest.param(
+            "UPDATE meta SET value = '99' WHERE key = 'version'",
+            "state schema 99, this one reads up to 1",
+            id="newer-schema",
+        ),
+        pytest.param(
+            "INSERT INTO sections VALUES ('registry', '{\"apps\": [{\"client_id\": 3}]}')",
+            "unreadable sandbox state",
+            id="garbled-section",
+        ),
+    ],
+)
+def test_a_state_file_it_cannot_read_is_refused(
+    tmp_path: Path, tampering: str, refusal: str
+) -> None:
+    """A file from a newer sandbox is refused with the versions in the message; a section that
+    does not decode is a StateFileError, not a traceback from deep inside."""
     state = tmp_path / "sandbox.db"
     create_app(_config(state)).close()
     with sqlite3.connect(state) as db:
-        db.execute("UPDATE meta SET value = '99' WHERE key = 'version'")
-    with pytest.raises(StateFileError, match="state schema 99, this one reads up to 1"):
-        create_app(_config(state))
-
-
-def test_garbled_section_is_refused(tmp_path: Path) -> None:
-    """A section that does not decode is a StateFileError, not a traceback from deep inside."""
-    state = tmp_path / "sandbox.db"
-    create_app(_config(state)).close()
-    with sqlite3.connect(state) as db:
-        db.execute("INSERT INTO sections VALUES ('registry', '{\"apps\": [{\"client_id\": 3}]}')")
-    with pytest.raises(StateFileError, match="unreadable sandbox state"):
+        db.execute(tampering)
+    with pytest.raises(StateFileError, match=refusal):
         create_app(_config(state))
 
 

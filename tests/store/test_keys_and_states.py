@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,17 +12,7 @@ from store.api_keys import ApiKeyStore
 from store.db import Database
 from store.models import api_keys, oauth_states
 from store.oauth_states import OAuthStateStore, StateRejected
-
-
-class FrozenClock:
-    def __init__(self) -> None:
-        self.at = datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return self.at
-
-    def time(self) -> float:
-        return self.at.timestamp()
+from tests.support.clock import FakeClock
 
 
 def test_api_keys_are_hashed_verified_and_revocable(db: Database) -> None:
@@ -57,11 +47,11 @@ def test_state_is_single_use(db: Database) -> None:
 def test_state_expires_and_unknown_is_rejected(db: Database) -> None:
     """A state older than ten minutes is expired; a made-up one is unknown."""
     acc = AccountStore(db=db).get_or_create(connection_name="hubspot", identifier="u").id
-    clock = FrozenClock()
+    clock = FakeClock()
     states = OAuthStateStore(db=db, clock=clock)
     state, expires = states.issue(account_id=acc)
-    assert expires - clock.at == timedelta(minutes=10)
-    clock.at += timedelta(minutes=11)
+    assert expires - clock.current == timedelta(minutes=10)
+    clock.current += timedelta(minutes=11)
     with pytest.raises(StateRejected) as info:
         states.consume(state)
     assert info.value.reason == "expired"

@@ -2,43 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import Any
 
 from schemas.jobs import JobStatus
 from store.accounts import AccountStore
 from store.db import Database
-from store.jobs import JobStore, NewJob
+from store.jobs import JobRecord, JobStore, NewJob
+from tests.support.clock import FakeClock
 from worker.decisions import LeaseLapses
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def time(self) -> float:
-        return self.current.timestamp()
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
+START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
-def test_a_job_that_kills_its_worker_ends_worker_lost(db: Database) -> None:
-    """Lapses 1 and 2 re-queue (attempts and lapses counted); lapse 3 fails worker_lost."""
-    clock = FakeClock()
-    account = AccountStore(db=db).get_or_create(connection_name="hubspot", identifier="u")
-    store = JobStore(db=db, clock=clock)
+def _list_job(
+    db: Database, store: JobStore, identifier: str, tool_input: dict[str, Any]
+) -> JobRecord:
+    """A contacts-list job of ``identifier``'s (new) account."""
+    account = AccountStore(db=db).get_or_create(connection_name="hubspot", identifier=identifier)
     job, _ = store.create(
         NewJob(
             account_id=account.id,
             connection_name="hubspot",
-            identifier="u",
+            identifier=identifier,
             tool_name="hubspot_contacts_list",
-            input={"limit": 1},
+            input=tool_input,
         )
     )
+    return job
+
+
+def test_a_job_that_kills_its_worker_ends_worker_lost(db: Database) -> None:
+    """Lapses 1 and 2 re-queue (attempts and lapses counted); lapse 3 fails worker_lost."""
+    clock = FakeClock(START)
+    store = JobStore(db=db, clock=clock)
+    job = _list_job(db, store, "u", {"limit": 1})
     verdict = LeaseLapses(max_lapses=3)
     for lapse in (1, 2):
         assert store.claim(job.id, owner=f"dies-{lapse}", lease_seconds=60) is not None
@@ -69,18 +67,9 @@ def test_a_job_that_kills_its_worker_ends_worker_lost(db: Database) -> None:
 
 def test_requeue_lapsed_never_fails_a_job(db: Database) -> None:
     """The verdict-free form keeps re-queuing, whatever the count (callers that opt out)."""
-    clock = FakeClock()
-    account = AccountStore(db=db).get_or_create(connection_name="hubspot", identifier="v")
+    clock = FakeClock(START)
     store = JobStore(db=db, clock=clock)
-    job, _ = store.create(
-        NewJob(
-            account_id=account.id,
-            connection_name="hubspot",
-            identifier="v",
-            tool_name="hubspot_contacts_list",
-            input={},
-        )
-    )
+    job = _list_job(db, store, "v", {})
     for lapse in range(1, 5):
         assert store.claim(job.id, owner="w", lease_seconds=1) is not None
         clock.advance(2)

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from store.db import Database
 from store.mcp_sessions import McpSessionStore
 from store.models import mcp_sessions
-
-
-class FrozenClock:
-    def __init__(self) -> None:
-        self.at = datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return self.at
-
-    def time(self) -> float:
-        return self.at.timestamp()
+from tests.support.clock import FakeClock
 
 
 def test_tokens_are_hashed_and_carry_their_grant(db: Database) -> None:
@@ -44,7 +34,7 @@ def test_tokens_are_hashed_and_carry_their_grant(db: Database) -> None:
 
 def test_tokens_expire_exactly_at_expires_at(db: Database) -> None:
     """Valid a microsecond before expires_at, refused at it; purge deletes only expired rows."""
-    clock = FrozenClock()
+    clock = FakeClock()
     store = McpSessionStore(db=db, clock=clock)
     _, token = store.create(
         connection_name="hubspot", identifier="user_2", tool_names=None, ttl=timedelta(seconds=60)
@@ -52,11 +42,11 @@ def test_tokens_expire_exactly_at_expires_at(db: Database) -> None:
     _, later = store.create(
         connection_name="hubspot", identifier="user_3", tool_names=None, ttl=timedelta(hours=1)
     )
-    clock.at += timedelta(seconds=60) - timedelta(microseconds=1)
+    clock.current += timedelta(seconds=60) - timedelta(microseconds=1)
     verified = store.verify(token)
     assert verified is not None
     assert verified.tool_names is None
-    clock.at += timedelta(microseconds=1)
+    clock.current += timedelta(microseconds=1)
     assert store.verify(token) is None
     assert store.purge_expired() == 1
     assert store.verify(later) is not None

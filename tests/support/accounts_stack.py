@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from sqlalchemy import update
 import sandbox.oauth.tokens as sandbox_tokens
 from sandbox.config import SandboxConfig
 from schemas.accounts import AccountStatus
+from schemas.connection import default_scopes
 from store.db import Database
 from store.keyring import Keyring
 from store.models import accounts
@@ -38,7 +39,7 @@ from tests.support.services import (
     redis_available,
     require,
 )
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import CLIENT_ID, CLIENT_SECRET, Stack, running_stack
 
 _counter = itertools.count(1)
 
@@ -150,6 +151,25 @@ class AccountsStack:
                 .where(accounts.c.identifier == identifier)
                 .values(status=status.value, status_reason="set by the test")
             )
+
+    def declare_scopes(self, scopes: Sequence[str], optional: Sequence[str] = ()) -> None:
+        """The operator edits the HubSpot app's Auth settings: its scopes and optional scopes."""
+        self.stack.sandbox.control.register_app(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            redirect_uris=(self.env["HUBSPOT_REDIRECT_URI"],),
+            scopes=scopes,
+            optional_scopes=optional,
+        )
+
+    @contextmanager
+    def app_scopes(self, scopes: Sequence[str], optional: Sequence[str] = ()) -> Iterator[None]:
+        """The app declares other scopes for the block, then ours (``default_scopes()``) again."""
+        self.declare_scopes(scopes, optional)
+        try:
+            yield
+        finally:
+            self.declare_scopes(default_scopes())
 
     def flow(self, identifier: str, **link_body: Any) -> Flow:
         """Start an authorization for ``identifier``: mint its link."""

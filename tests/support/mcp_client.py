@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,6 +37,16 @@ async def http_session(url: str, token: str) -> AsyncIterator[ClientSession]:
     ):
         await session.initialize()
         yield session
+
+
+def call_once(opened: dict[str, Any], tool: str, arguments: dict[str, Any]) -> types.CallToolResult:
+    """One ``tools/call`` in a session of its own over HTTP, on ``open_session``'s URL and token."""
+
+    async def scenario() -> types.CallToolResult:
+        async with http_session(opened["url"], opened["token"]) as session:
+            return await session.call_tool(tool, arguments)
+
+    return asyncio.run(scenario())
 
 
 @asynccontextmanager

@@ -9,6 +9,7 @@ tests flush it, and a fresh PostgreSQL schema.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,16 +19,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import httpx
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select, update
 
 from broker.schedule import REFRESH_SCHEDULE
 from sandbox.config import SandboxConfig
 from store.db import Database
 from store.models import accounts, tokens
-from tests.support.redis_server import PrivateRedis
-from tests.support.services import postgres_available, postgres_schema, require
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, isolated_stack
 
 #: What every refresh test checks on one tool: a cheap authenticated GET.
 LIST_TOOL = "hubspot_contacts_list"
@@ -41,12 +42,12 @@ class RefreshStack:
     """A running stack plus direct access to its Redis and database, for setup and checks."""
 
     stack: Stack
-    redis_server: PrivateRedis
     db: Database
 
     @cached_property
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.redis_server.url)
+        """A client of the stack's private Redis server."""
+        return redis.Redis.from_url(self.stack.env["REDIS_URL"])
 
     # -- accounts -------------------------------------------------------------------------
 
@@ -105,6 +106,20 @@ class RefreshStack:
                     ids.append(job["id"])
         return ids
 
+    def list_traffic(
+        self, identifiers: list[str], *, seconds: float, per_tick: int, rng: random.Random
+    ) -> list[str]:
+        """Steady tool traffic: ``per_tick`` list calls for accounts drawn from ``identifiers``
+        every 0.4 s for ``seconds``; the jobs' ids."""
+        ids: list[str] = []
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            ids += self.submit_many(
+                [(rng.choice(identifiers), LIST_TOOL, LIST_INPUT) for _ in range(per_tick)]
+            )
+            time.sleep(0.4)
+        return ids
+
     def jobs(self, ids: list[str]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         with self.stack.api as api:
@@ -131,6 +146,17 @@ class RefreshStack:
 
     def stats(self) -> dict[str, Any]:
         return self.stack.sandbox.control.stats()
+
+    def refresh_counters(self) -> dict[tuple[str, str], float]:
+        """The web's ``hubspot_actions_token_refreshes_total`` by ``(outcome, trigger)``."""
+        text = httpx.get(f"{self.stack.base_url}/metrics", timeout=10).text
+        return {
+            (s.labels["outcome"], s.labels["trigger"]): s.value
+            for family in text_string_to_metric_families(text)
+            if family.name == "hubspot_actions_token_refreshes"
+            for s in family.samples
+            if s.name.endswith("_total")
+        }
 
     def route_requests(self, route: str) -> int:
         """Requests the sandbox saw on ``route``, whatever their answer."""
@@ -164,22 +190,13 @@ def refresh_stack(
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[RefreshStack]:
     """A stack whose sandbox issues ``token_ttl``-second tokens, refreshed ``margin_s`` ahead."""
-    require(postgres_available(), "PostgreSQL")
-    server = PrivateRedis().start()
-    try:
-        with postgres_schema() as url:
-            env = {"TOKEN_REFRESH_MARGIN_SECONDS": str(margin_s), **(extra_env or {})}
-            with running_stack(
-                database_url=url,
-                redis_url=server.url,
-                log_dir=log_dir,
-                sandbox_config=SandboxConfig(token_ttl=token_ttl),
-                extra_env=env,
-            ) as stack:
-                db = Database(url, pool_size=2)
-                try:
-                    yield RefreshStack(stack=stack, redis_server=server, db=db)
-                finally:
-                    db.dispose()
-    finally:
-        server.close()
+    env = {"TOKEN_REFRESH_MARGIN_SECONDS": str(margin_s), **(extra_env or {})}
+    sandbox = SandboxConfig(token_ttl=token_ttl)
+    with isolated_stack(
+        "ha-refresh-", sandbox_config=sandbox, extra_env=env, log_dir=log_dir
+    ) as stack:
+        db = Database(stack.database_url, pool_size=2)
+        try:
+            yield RefreshStack(stack=stack, db=db)
+        finally:
+            db.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ from store.keyring import generate_key_spec
 from store.migrate import upgrade
 from tests.support.ports import free_port
 from tests.support.processes import ManagedProcess
+from tests.support.redis_server import PrivateRedis
 from tests.support.sandbox_server import SandboxServer, running_sandbox
+from tests.support.services import postgres_available, postgres_schema, require
 
 CLIENT_ID = "e2e-client"
 CLIENT_SECRET = "e2e-client-secret-" + secrets.token_hex(8)
@@ -102,7 +105,12 @@ class Stack:
             return job
 
 
-def base_env(*, database_url: str, redis_url: str, sandbox_url: str, port: int) -> dict[str, str]:
+def wiring_env(
+    *, database_url: str, redis_url: str, sandbox_url: str, port: int, key_label: str = "e2e"
+) -> dict[str, str]:
+    """This process's environment without its HubSpot and sandbox settings, plus what wires web,
+    worker and scheduler to these stores, to a web on ``port`` and to the sandbox as HubSpot (a
+    fresh encryption key and bootstrap API key). Shared with ``bench.harness``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUBSPOT_", "SANDBOX_"))}
     env.update(
         DATABASE_URL=database_url,
@@ -113,8 +121,18 @@ def base_env(*, database_url: str, redis_url: str, sandbox_url: str, port: int) 
         HUBSPOT_API_BASE=sandbox_url,
         HUBSPOT_AUTHORIZE_URL=f"{sandbox_url}/oauth/authorize",
         HUBSPOT_REDIRECT_URI=f"http://127.0.0.1:{port}/oauth/callback",
-        TOKEN_ENCRYPTION_KEYS=generate_key_spec("e2e"),
+        TOKEN_ENCRYPTION_KEYS=generate_key_spec(key_label),
         BOOTSTRAP_API_KEY="hak_" + secrets.token_urlsafe(32),
+    )
+    return env
+
+
+def base_env(*, database_url: str, redis_url: str, sandbox_url: str, port: int) -> dict[str, str]:
+    """The tests' stack environment: the wiring, one small worker, a fast sweep, JSON logs."""
+    env = wiring_env(
+        database_url=database_url, redis_url=redis_url, sandbox_url=sandbox_url, port=port
+    )
+    env.update(
         WORKER_PROCESSES="1",
         WORKER_THREADS="4",
         SWEEP_INTERVAL_SECONDS="1",
@@ -169,3 +187,36 @@ def running_stack(
         finally:
             for proc in s.processes.values():
                 proc.stop()
+
+
+@contextmanager
+def isolated_stack(
+    log_prefix: str,
+    *,
+    sandbox_config: SandboxConfig | None = None,
+    extra_env: dict[str, str] | None = None,
+    log_dir: Path | None = None,
+) -> Iterator[Stack]:
+    """A running stack on its own redis-server and a fresh PostgreSQL schema.
+
+    For tests whose settings no other test shares (leases, budgets, token lifetimes) or that
+    flush Redis: the shared test database would see other tests' keys. The processes' logs go to
+    ``log_dir``, else to a new temporary directory named ``log_prefix...``; the Redis URL is
+    ``stack.env["REDIS_URL"]``.
+    """
+    require(postgres_available(), "PostgreSQL")
+    server = PrivateRedis().start()
+    try:
+        with (
+            postgres_schema() as url,
+            running_stack(
+                database_url=url,
+                redis_url=server.url,
+                log_dir=log_dir or Path(tempfile.mkdtemp(prefix=log_prefix)),
+                sandbox_config=sandbox_config,
+                extra_env=extra_env,
+            ) as stack,
+        ):
+            yield stack
+    finally:
+        server.close()

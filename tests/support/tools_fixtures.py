@@ -1,4 +1,7 @@
-"""Fixtures of the tools, execution and clients packages, imported by their ``conftest.py``."""
+"""Fixtures of the tools, execution and clients packages, a plugin of ``tests/conftest.py``.
+
+Directories with a stack of their own (e2e, webhooks) override ``stack`` in their conftest.
+"""
 
 from __future__ import annotations
 

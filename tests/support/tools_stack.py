@@ -6,25 +6,21 @@ stops it. It has a private Redis server (other tests flush the shared test datab
 PostgreSQL schema, and a short HubSpot read timeout so that "latency beyond the read timeout"
 rows of DESIGN.md section 7 take a second or two, not thirty.
 
-Tests that inject sandbox faults clear them afterwards (``clear_faults`` fixture in each conftest).
+Tests that inject sandbox faults clear them afterwards (the ``clear_faults`` fixture).
 """
 
 from __future__ import annotations
 
 import itertools
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from store.db import Database
-from tests.support.redis_server import PrivateRedis
-from tests.support.services import postgres_available, postgres_schema, require
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Stack, isolated_stack
 
 #: The worker's HubSpot read timeout in the shared stack, and a latency safely beyond it.
 READ_TIMEOUT_S = 1.5
@@ -39,37 +35,27 @@ def shared_stack(config: pytest.Config) -> Stack:
     if "stack" in _state:
         stack: Stack = _state["stack"]
         return stack
-    require(postgres_available(), "PostgreSQL")
     resources = ExitStack()
     try:
-        redis_server = PrivateRedis().start()
-        resources.callback(redis_server.close)
-        url = resources.enter_context(postgres_schema())
-        log_dir = Path(tempfile.mkdtemp(prefix="ha-tools-stack-"))
         stack = resources.enter_context(
-            running_stack(
-                database_url=url,
-                redis_url=redis_server.url,
-                log_dir=log_dir,
-                extra_env={
-                    "HUBSPOT_READ_TIMEOUT_S": str(READ_TIMEOUT_S),
-                    "WORKER_THREADS": "6",
-                },
+            isolated_stack(
+                "ha-tools-stack-",
+                extra_env={"HUBSPOT_READ_TIMEOUT_S": str(READ_TIMEOUT_S), "WORKER_THREADS": "6"},
             )
         )
     except BaseException:
         resources.close()
         raise
     _state["stack"] = stack
-    _state["redis"] = redis_server
     config.add_cleanup(resources.close)
     config.add_cleanup(_state.clear)
     return stack
 
 
 def shared_redis_url() -> str:
-    server: PrivateRedis = _state["redis"]
-    return server.url
+    """The shared stack's private Redis server (started by ``shared_stack``)."""
+    stack: Stack = _state["stack"]
+    return stack.env["REDIS_URL"]
 
 
 def unique(prefix: str) -> str:

@@ -12,7 +12,6 @@ import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from core.settings import Settings
 from producer.api.app import create_app
-from schemas.tools import TOOLS, all_required_scopes
+from schemas.tools import TOOLS
 from store.db import Database
-from store.keyring import generate_key_spec
-from store.migrate import upgrade
 from store.models import jobs
 from tests.support.services import REDIS_BASE, redis_available, require
+from tests.support.web_app import activate, web_settings
 from tests.unit.tools.strategies import invalid_inputs, valid_inputs
 
 pytestmark = pytest.mark.services
@@ -70,29 +67,10 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     client_redis.flushdb()
     path: Path = tmp_path_factory.mktemp("props") / "props.db"
     api_key = "hak_" + secrets.token_urlsafe(24)
-    app_settings = Settings(
-        database_url=f"sqlite:///{path}",
-        redis_url=REDIS_BASE,
-        bootstrap_api_key=api_key,
-        hubspot_client_id="prop-client",
-        hubspot_client_secret="prop-secret",
-        hubspot_api_base="http://127.0.0.1:9",
-        token_encryption_keys=generate_key_spec("props"),
-        log_level="WARNING",
-    )
+    app_settings = web_settings(f"sqlite:///{path}", api_key)
+    activate(app_settings, identifier=IDENTIFIER)
     db = Database(app_settings.database_url)
-    upgrade(db)
     app = create_app(app_settings)
-    ctx = app.state.services.ctx
-    account = ctx.accounts.get_or_create(connection_name="hubspot", identifier=IDENTIFIER)
-    with ctx.db.write() as conn:
-        ctx.accounts.activate(
-            conn,
-            account_id=account.id,
-            hub_id=1,
-            granted_scopes=("oauth", *all_required_scopes()),
-            token_expires_at=datetime.now(UTC) + timedelta(hours=1),
-        )
     with TestClient(app, headers={"Authorization": f"Bearer {api_key}"}) as client:
         yield Api(client=client, db=db, redis=client_redis)
     db.dispose()

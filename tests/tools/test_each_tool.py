@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import pytest
 
 from producer import Actions, ToolError
@@ -11,14 +14,18 @@ from tests.support.tools_stack import connected, unique
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 
+def _runner(stack: Stack, http_actions: Actions, prefix: str) -> partial[Any]:
+    """``execute_tool`` over HTTP for a new identifier connected to a new portal."""
+    identifier, _ = connected(stack, prefix)
+    return partial(http_actions.execute_tool, identifier=identifier)
+
+
 def test_contact_tools(stack: Stack, http_actions: Actions) -> None:
     """Create, get (by id and by email), update, list and search contacts."""
-    identifier, _ = connected(stack, "tools_contacts")
-    run = http_actions.execute_tool
+    run = _runner(stack, http_actions, "tools_contacts")
     email = f"{unique('ada')}@analytical.example"
 
     created = run(
-        identifier=identifier,
         tool_name="hubspot_contact_create",
         tool_input={
             "email": email,
@@ -36,12 +43,10 @@ def test_contact_tools(stack: Stack, http_actions: Actions) -> None:
     assert created["properties"]["hs_lead_status"] == "OPEN"
 
     by_id = run(
-        identifier=identifier,
         tool_name="hubspot_contact_get",
         tool_input={"contact_id": contact_id, "properties": ["email", "company"]},
     )
     by_email = run(
-        identifier=identifier,
         tool_name="hubspot_contact_get",
         tool_input={"contact_id": email, "properties": "email,firstname"},
     )
@@ -49,7 +54,6 @@ def test_contact_tools(stack: Stack, http_actions: Actions) -> None:
     assert by_email["id"] == contact_id
 
     updated = run(
-        identifier=identifier,
         tool_name="hubspot_contact_update",
         tool_input={"contact_id": contact_id, "jobtitle": "Analyst", "lifecyclestage": "customer"},
     )
@@ -57,14 +61,12 @@ def test_contact_tools(stack: Stack, http_actions: Actions) -> None:
     assert updated["properties"]["lifecyclestage"] == "customer"
 
     listed = run(
-        identifier=identifier,
         tool_name="hubspot_contacts_list",
         tool_input={"limit": 5, "properties": "email,jobtitle"},
     )
     assert [r["id"] for r in listed["results"]] == [contact_id]
 
     searched = run(
-        identifier=identifier,
         tool_name="hubspot_contacts_search",
         tool_input={
             "filterGroups": [
@@ -79,10 +81,8 @@ def test_contact_tools(stack: Stack, http_actions: Actions) -> None:
 
 def test_company_tools(stack: Stack, http_actions: Actions) -> None:
     """Create, get and search companies; numeric strings are accepted for numbers."""
-    identifier, _ = connected(stack, "tools_companies")
-    run = http_actions.execute_tool
+    run = _runner(stack, http_actions, "tools_companies")
     created = run(
-        identifier=identifier,
         tool_name="hubspot_company_create",
         tool_input={
             "name": "Babbage & Co",
@@ -97,14 +97,12 @@ def test_company_tools(stack: Stack, http_actions: Actions) -> None:
     )
     assert created["properties"]["numberofemployees"] == "42"
     got = run(
-        identifier=identifier,
         tool_name="hubspot_company_get",
         tool_input={"company_id": created["id"], "properties": "name,domain,annualrevenue"},
     )
     assert got["properties"]["name"] == "Babbage & Co"
     assert got["properties"]["annualrevenue"] == "1200000"
     found = run(
-        identifier=identifier,
         tool_name="hubspot_companies_search",
         tool_input={"query": "babbage", "properties": "name,domain"},
     )
@@ -114,17 +112,14 @@ def test_company_tools(stack: Stack, http_actions: Actions) -> None:
 
 def test_deal_tools(stack: Stack, http_actions: Actions) -> None:
     """Create (default pipeline when absent, stage by label), update and search deals."""
-    identifier, _ = connected(stack, "tools_deals")
-    run = http_actions.execute_tool
+    run = _runner(stack, http_actions, "tools_deals")
     created = run(
-        identifier=identifier,
         tool_name="hubspot_deal_create",
         tool_input={"dealname": "Engine order", "dealstage": "Qualified to buy", "amount": "9.5"},
     )
     assert created["properties"]["pipeline"] == "default"
     assert created["properties"]["dealstage"] == "qualifiedtobuy"
     updated = run(
-        identifier=identifier,
         tool_name="hubspot_deal_update",
         tool_input={
             "deal_id": created["id"],
@@ -136,7 +131,6 @@ def test_deal_tools(stack: Stack, http_actions: Actions) -> None:
     assert updated["properties"]["dealstage"] == "closedwon"
     assert updated["properties"]["closedate"].startswith("2026-07-01")
     found = run(
-        identifier=identifier,
         tool_name="hubspot_deals_search",
         tool_input={
             "query": "engine",

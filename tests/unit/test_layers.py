@@ -75,27 +75,26 @@ def test_the_layer_table_covers_every_product_package() -> None:
     assert packages == OURS
 
 
-def test_importing_the_producer_loads_no_worker_module() -> None:
-    """``producer``, its HTTP app and its LangChain tools load nothing from ``worker``."""
+def _loaded(imports: str, packages: tuple[str, ...]) -> str:
+    """The modules of ``packages`` that ``import {imports}`` loads in a fresh interpreter."""
     code = (
-        "import sys, producer, producer.api.app, producer.langchain, producer.actions\n"
-        "print(','.join(sorted(m for m in sys.modules if m == 'worker' or "
-        "m.startswith('worker.'))))\n"
+        f"import sys, {imports}\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+        f"{packages!r})))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert out.stdout.strip() == ""
+    return out.stdout.strip()
+
+
+def test_importing_the_producer_loads_no_worker_module() -> None:
+    """``producer``, its HTTP app and its LangChain tools load nothing from ``worker``."""
+    imports = "producer, producer.api.app, producer.langchain, producer.actions"
+    assert _loaded(imports, ("worker",)) == ""
 
 
 def test_importing_the_broker_is_cheap() -> None:
     """The shared Redis layer loads neither the worker nor the producer nor the web framework."""
-    code = (
-        "import sys, broker.dispatch, broker.schedule, broker.notify, broker.counters\n"
-        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('worker', 'producer', 'fastapi', 'cli'))))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == ""
+    imports = "broker.dispatch, broker.schedule, broker.notify, broker.counters"
+    assert _loaded(imports, ("worker", "producer", "fastapi", "cli")) == ""

@@ -172,26 +172,11 @@ def test_grant_short_of_required_scopes_is_refused_and_revoked(acc: AccountsStac
     """An edited link that drops a scope (the app made it optional): 403 missing_scopes, the
     exact-match rule explained, nothing stored, and the unused grant revoked at HubSpot."""
     identifier = unique("short")
-    control = acc.stack.sandbox.control
     required = [s for s in default_scopes() if s != "crm.objects.deals.write"]
-    control.register_app(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        redirect_uris=(acc.env["HUBSPOT_REDIRECT_URI"],),
-        scopes=required,
-        optional_scopes=["crm.objects.deals.write"],
-    )
-    try:
+    with acc.app_scopes(required, optional=["crm.objects.deals.write"]):
         flow = acc.flow(identifier)
         issued_before = len(acc.issued.refresh)
         response = flow.callback(flow.consent(scope=" ".join(required)))
-    finally:
-        control.register_app(
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            redirect_uris=(acc.env["HUBSPOT_REDIRECT_URI"],),
-            scopes=default_scopes(),
-        )
     error = _error(response, 403, "missing_scopes")
     assert error["missing_scopes"] == ["crm.objects.deals.write"]
     assert SCOPE_MATCH_RULE in error["message"]

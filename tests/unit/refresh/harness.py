@@ -28,6 +28,7 @@ from store.jobs import JobStore, NewJob
 from store.keyring import Keyring, generate_key_spec
 from store.migrate import upgrade
 from store.vault import TokenVault
+from tests.support.clock import FakeClock
 from worker.decisions import DecisionTable
 from worker.refresh.backoff import RefreshBackoff
 from worker.refresh.lock import RefreshLock
@@ -38,22 +39,6 @@ MARGIN_S = 300.0
 TTL_S = 1800
 START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 SCOPES = ("oauth", "crm.objects.contacts.read", "crm.objects.contacts.write")
-
-
-class FakeClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.current = start
-
-    def now(self) -> datetime:
-        return self.current
-
-    def time(self) -> float:
-        return self.current.timestamp()
-
-    def advance(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
 
 
 @dataclass
@@ -167,7 +152,7 @@ class Harness:
 def build_harness(tmp_path: Path, *, lock_wait_s: float = 0.5) -> Harness:
     db = Database(f"sqlite:///{tmp_path / 'refresh.db'}")
     upgrade(db)
-    clock = FakeClock()
+    clock = FakeClock(START)
     client: redis.Redis = fakeredis.FakeRedis()
     vault = TokenVault(db=db, keyring=Keyring.parse(generate_key_spec("unit")), clock=clock)
     accounts = AccountStore(db=db, clock=clock)

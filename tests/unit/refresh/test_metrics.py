@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import fakeredis
 import redis
-from prometheus_client.parser import text_string_to_metric_families
 
 from broker.counters import Counters, decode_field, encode_field
 from broker.schedule import REFRESH_SCHEDULE
 from producer.api.metrics import render_shared_metrics
-
-
-def _samples(client: redis.Redis) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    text = render_shared_metrics(client).decode()
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
+from tests.support.metrics import shared_samples
 
 
 def test_counter_fields_round_trip_with_sorted_labels() -> None:
@@ -36,7 +27,7 @@ def test_counters_and_schedules_are_exposed_without_identifiers() -> None:
         counters.incr("hubspot_actions_token_refreshes", {"outcome": "ok", "trigger": "scheduled"})
     counters.incr("hubspot_actions_token_refreshes", {"outcome": "revoked", "trigger": "inline"})
     client.zadd(REFRESH_SCHEDULE, {"acc_a": 1000.0, "acc_b": 5_000_000_000.0})
-    samples = _samples(client)
+    samples = shared_samples(client)
     ok = (("outcome", "ok"), ("trigger", "scheduled"))
     revoked = (("outcome", "revoked"), ("trigger", "inline"))
     assert samples[("hubspot_actions_token_refreshes_total", ok)] == 3
@@ -54,5 +45,5 @@ def test_redis_down_shows_as_a_gauge_not_an_error() -> None:
     server = fakeredis.FakeServer()
     server.connected = False
     client: redis.Redis = fakeredis.FakeRedis(server=server)
-    samples = _samples(client)
+    samples = shared_samples(client)
     assert samples == {("hubspot_actions_redis_up", ()): 0}

@@ -23,22 +23,8 @@ def test_create_with_only_email() -> None:
 
 
 def test_create_with_every_field() -> None:
-    """Every contact field is sent, enumerations as their internal values."""
-    sent = properties_sent(
-        CREATE,
-        {
-            "email": "jane@acmecorp.com",
-            "firstname": "Jane",
-            "lastname": "Smith",
-            "company": "Acme Corp",
-            "jobtitle": "VP of Engineering",
-            "phone": "+1 555 0100",
-            "website": "https://acmecorp.com",
-            "lifecyclestage": "Marketing Qualified Lead",
-            "hs_lead_status": "in progress",
-        },
-    )
-    assert sent == {
+    """Every contact field is sent as given, enumerations as their internal values."""
+    given = {
         "email": "jane@acmecorp.com",
         "firstname": "Jane",
         "lastname": "Smith",
@@ -46,6 +32,11 @@ def test_create_with_every_field() -> None:
         "jobtitle": "VP of Engineering",
         "phone": "+1 555 0100",
         "website": "https://acmecorp.com",
+        "lifecyclestage": "Marketing Qualified Lead",
+        "hs_lead_status": "in progress",
+    }
+    assert properties_sent(CREATE, given) == {
+        **given,
         "lifecyclestage": "marketingqualifiedlead",
         "hs_lead_status": "IN_PROGRESS",
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from schemas.tools import HubSpotRequest, get_tool, parse_tool_input
+from tests.support.guide import GUIDE_CONTACT
 
 
 def execute_tool(*, identifier: str, tool_name: str, tool_input: object) -> HubSpotRequest:
@@ -40,18 +41,7 @@ def test_contact_create_example() -> None:
     "email": "jane@acmecorp.com", "firstname": "Jane", "lastname": "Smith",
     "jobtitle": "VP of Engineering", "company": "Acme Corp", "lifecyclestage": "lead"})  # fmt: skip
     assert sent == HubSpotRequest(
-        method="POST",
-        path="/crm/v3/objects/contacts",
-        json={
-            "properties": {
-                "email": "jane@acmecorp.com",
-                "firstname": "Jane",
-                "lastname": "Smith",
-                "jobtitle": "VP of Engineering",
-                "company": "Acme Corp",
-                "lifecyclestage": "lead",
-            }
-        },
+        method="POST", path="/crm/v3/objects/contacts", json={"properties": GUIDE_CONTACT}
     )
 
 

@@ -112,6 +112,11 @@ class ExecutorHarness:
         )
         return record.id
 
+    def run(self, job_id: str) -> JobRecord:
+        """One pass of the executor over the job; its record afterwards."""
+        self.executor.run(job_id)
+        return self.get(job_id)
+
     def get(self, job_id: str) -> JobRecord:
         job = self.jobs.get(job_id)
         assert job is not None
@@ -122,8 +127,15 @@ class ExecutorHarness:
 
 
 def build(tmp_path: Path, *, limiter: RateLimiter | None = None) -> ExecutorHarness:
+    """The harness on a fresh SQLite database in ``tmp_path``."""
     db = Database(f"sqlite:///{tmp_path / 'exec.db'}")
     upgrade(db)
+    return build_on(db, limiter=limiter)
+
+
+def build_on(db: Database, *, limiter: RateLimiter | None = None) -> ExecutorHarness:
+    """The harness on a migrated database (the store tests' ``db``: SQLite or PostgreSQL), with
+    one ACTIVE account holding every scope and an access token ``stale``."""
     client: redis.Redis = fakeredis.FakeRedis()
     accounts = AccountStore(db=db)
     vault = TokenVault(db=db, keyring=Keyring.parse(generate_key_spec("unit")))

@@ -41,26 +41,6 @@ def policy() -> DecisionTable:
     return DecisionTable(rng=random.Random(7))
 
 
-@pytest.mark.parametrize(
-    ("exc", "code"),
-    [
-        (AccountRevoked("revoked"), "account_revoked"),
-        (MissingScopes("no"), "missing_scopes"),
-        (HubSpotMissingScopes("no", status_code=403), "missing_scopes"),
-        (RefreshTokenRejected("bad", status_code=400), "account_revoked"),
-        (CredentialsUnreadable("bad"), "credentials_unreadable"),
-    ],
-)
-def test_account_problems_fail_at_once_with_a_link(
-    policy: DecisionTable, exc: Exception, code: str
-) -> None:
-    """Account, scope and credential problems fail without retry and ask for a fresh link."""
-    decision = policy.decide(exc, state(), NOW)
-    assert isinstance(decision, Fail)
-    assert decision.error["code"] == code
-    assert decision.needs_reauth_link
-
-
 def test_rate_limit_waits_without_using_an_attempt(policy: DecisionTable) -> None:
     """A 429 waits for Retry-After (or the window) and does not count as an attempt."""
     with_header = policy.decide(HubSpotRateLimited("429", retry_after=3.0), state(), NOW)
@@ -131,21 +111,31 @@ def test_unknown_outcome_depends_on_the_tool(policy: DecisionTable) -> None:
 
 
 @pytest.mark.parametrize(
-    ("exc", "code"),
+    ("exc", "code", "link"),
     [
-        (HubSpotRequestError("400", status_code=400, error_code="INVALID_OPTION"), "hubspot_error"),
-        (HubSpotConflict("409", status_code=409, existing_id="12"), "hubspot_error"),
-        (ValueError("bug"), "internal_error"),
+        (AccountRevoked("revoked"), "account_revoked", True),
+        (MissingScopes("no"), "missing_scopes", True),
+        (HubSpotMissingScopes("no", status_code=403), "missing_scopes", True),
+        (RefreshTokenRejected("bad", status_code=400), "account_revoked", True),
+        (CredentialsUnreadable("bad"), "credentials_unreadable", True),
+        (
+            HubSpotRequestError("400", status_code=400, error_code="INVALID_OPTION"),
+            "hubspot_error",
+            False,
+        ),
+        (HubSpotConflict("409", status_code=409, existing_id="12"), "hubspot_error", False),
+        (ValueError("bug"), "internal_error", False),
     ],
 )
-def test_other_failures_fail_without_retry(
-    policy: DecisionTable, exc: Exception, code: str
+def test_failures_without_retry(
+    policy: DecisionTable, exc: Exception, code: str, link: bool
 ) -> None:
-    """Client errors and bugs fail at once, with no link to offer."""
+    """Account, scope and credential problems fail without retry and ask for a fresh link;
+    client errors and bugs fail at once too, with no link to offer."""
     decision = policy.decide(exc, state(), NOW)
     assert isinstance(decision, Fail)
     assert decision.error["code"] == code
-    assert not decision.needs_reauth_link
+    assert decision.needs_reauth_link is link
 
 
 def test_a_second_401_fails_unauthorized(policy: DecisionTable) -> None:

@@ -45,8 +45,7 @@ def test_a_401_refreshes_once_and_the_resend_succeeds(h: ExecutorHarness) -> Non
     """First 401: one forced refresh of version 1, one resend with the new token, succeeded."""
     h.hubspot.answers = [answer(401, UNAUTHORIZED), answer(200, LISTED)]
     job_id = h.submit(LIST, {"limit": 1})
-    h.executor.run(job_id)
-    job = h.get(job_id)
+    job = h.run(job_id)
     assert job.status is JobStatus.SUCCEEDED
     assert h.refresher.calls == [(h.account_id, 1)]
     assert [bearer for _, _, bearer in h.hubspot.seen] == ["stale", "fresh"]
@@ -58,8 +57,7 @@ def test_a_rejected_refresh_fails_account_revoked(h: ExecutorHarness) -> None:
     h.hubspot.answers = [answer(401, UNAUTHORIZED)]
     h.refresher.error = RefreshTokenRejected("bad refresh token", status_code=400)
     job_id = h.submit(LIST, {"limit": 1})
-    h.executor.run(job_id)
-    job = h.get(job_id)
+    job = h.run(job_id)
     assert job.status is JobStatus.FAILED
     assert job.error is not None
     assert job.error["code"] == "account_revoked"
@@ -71,8 +69,7 @@ def test_a_second_401_fails_hubspot_unauthorized(h: ExecutorHarness) -> None:
     """401 after the refresh too: hubspot_unauthorized, exactly one refresh and two calls."""
     h.hubspot.answers = [answer(401, UNAUTHORIZED), answer(401, UNAUTHORIZED)]
     job_id = h.submit(LIST, {"limit": 1})
-    h.executor.run(job_id)
-    job = h.get(job_id)
+    job = h.run(job_id)
     assert job.status is JobStatus.FAILED
     assert job.error is not None
     assert job.error["code"] == "hubspot_unauthorized"
@@ -86,8 +83,7 @@ def _lose_first_answer(h: ExecutorHarness) -> str:
     h.executor.table = DecisionTable(backoff_base_s=0.001, backoff_cap_s=0.001)
     job_id = h.submit(CREATE, {"email": "a@b.co"})
     h.hubspot.answers = [httpx.ReadTimeout]
-    h.executor.run(job_id)
-    assert [e["outcome"] for e in h.get(job_id).history] == ["outcome_unknown"]
+    assert [e["outcome"] for e in h.run(job_id).history] == ["outcome_unknown"]
     time.sleep(0.01)
     assert [j.id for j in h.jobs.promote_due([job_id])] == [job_id]
     return job_id
@@ -97,8 +93,7 @@ def test_a_409_naming_the_contact_this_job_created_is_success(h: ExecutorHarness
     """After an unknown outcome, a 409 whose contact was created during the job succeeds."""
     job_id = _lose_first_answer(h)
     h.hubspot.answers = [answer(409, CONFLICT), answer(200, _contact(datetime.now(UTC)))]
-    h.executor.run(job_id)
-    job = h.get(job_id)
+    job = h.run(job_id)
     assert job.status is JobStatus.SUCCEEDED
     assert job.result["id"] == "77"
     assert job.history[-1]["category"] == "RECOVERED_DUPLICATE"
@@ -114,8 +109,7 @@ def test_a_409_naming_an_older_contact_stands(h: ExecutorHarness) -> None:
     job_id = _lose_first_answer(h)
     old = datetime.now(UTC) - timedelta(days=1)
     h.hubspot.answers = [answer(409, CONFLICT), answer(200, _contact(old))]
-    h.executor.run(job_id)
-    job = h.get(job_id)
+    job = h.run(job_id)
     assert job.status is JobStatus.FAILED
     assert job.error is not None
     assert job.error["code"] == "hubspot_error"
@@ -126,8 +120,7 @@ def test_a_first_try_409_is_not_recovered(h: ExecutorHarness) -> None:
     """No earlier unknown outcome: the 409 fails at once and nothing is read back."""
     h.hubspot.answers = [answer(409, CONFLICT)]
     job_id = h.submit(CREATE, {"email": "a@b.co"})
-    h.executor.run(job_id)
-    job = h.get(job_id)
+    job = h.run(job_id)
     assert job.status is JobStatus.FAILED
     assert job.error is not None
     assert job.error["code"] == "hubspot_error"
@@ -149,8 +142,7 @@ def test_a_full_budget_defers_the_job_without_calling_hubspot(tmp_path: Path) ->
     )
     job_id = h.submit(LIST, {"limit": 1})
     before = time.time()
-    h.executor.run(job_id)
-    job = h.get(job_id)
+    job = h.run(job_id)
     assert job.status is JobStatus.RETRYING
     assert job.attempts == 0
     assert job.rate_waits == 0

@@ -6,10 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import fakeredis
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from broker.timeline import CALLS_SERIES, JOBS_SERIES, read_minutes
-from producer.api.metrics import render_shared_metrics
+from tests.support.metrics import shared_samples
 from worker import job_metrics
 
 NOW = datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC)
@@ -23,15 +22,6 @@ NOW = datetime(2026, 1, 1, 12, 0, 30, tzinfo=UTC)
 def test_status_classes(status: int | None, expected: str) -> None:
     """429 is its own class (the rate limit); no answer at all is ``error``."""
     assert job_metrics.status_class(status) == expected
-
-
-def samples(client: fakeredis.FakeRedis) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    text = render_shared_metrics(client).decode()
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
 
 
 def test_outcomes_durations_and_minutes() -> None:
@@ -56,7 +46,7 @@ def test_outcomes_durations_and_minutes() -> None:
         code="hubspot_error",
         now=NOW,
     )
-    got = samples(client)
+    got = shared_samples(client)
     tool = ("tool", "hubspot_contacts_list")
     assert got[("hubspot_actions_jobs_total", (("outcome", "succeeded"), tool))] == 1
     assert got[("hubspot_actions_jobs_total", (("outcome", "failed"), tool))] == 1
@@ -84,7 +74,7 @@ def test_hubspot_answers_are_charted_for_the_current_portal_only() -> None:
         job_metrics.hubspot_response(client, 429, NOW.timestamp())
     finally:
         job_metrics.CURRENT_PORTAL.reset(token)
-    got = samples(client)
+    got = shared_samples(client)
     name = "hubspot_actions_hubspot_requests_total"
     assert got[(name, (("status_class", "2xx"),))] == 1
     assert got[(name, (("status_class", "error"),))] == 1
