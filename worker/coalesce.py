@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import structlog
@@ -45,30 +46,48 @@ DEFAULT_BULK_COALESCE_S = 0.25
 POLL_INTERVAL_S = 0.05
 
 
-class FinishedJobs:
-    """The ids of the jobs this process's batches finished, the most recent ``limit`` of them.
+class HandledJobs:
+    """The jobs this process's batches are running now, and the most recent ``limit`` they
+    finished: a message of one of them has nothing to do, and knowing that needs no query.
 
-    A finished job stays finished, so a message of one has nothing to do, and knowing that
-    needs no query. Only terminal endings are remembered: a job that went on waiting (the
-    schedule) or lost its lease (the sweep) will be queued again with a message of its own,
-    which must find it. The set is bounded, oldest out first; a message of a job no longer
-    remembered just asks SQL.
+    A running job's other messages were sent before its claim (a job is claimed once per
+    message sent); one sent after it and skipped here (the sweep's, for a lease that lapsed
+    while the batch was stalled; the schedule's, for a job whose short wait ended before its
+    batch did) is sent again by the sweep's lost-message pass: late, never lost. A finished job
+    stays finished. Jobs that went on waiting are forgotten: the schedule queues them again
+    with a message of their own, which must find them. The finished set is bounded, oldest out
+    first; a message of a job no longer remembered just asks SQL.
     """
 
     def __init__(self, limit: int = 100_000) -> None:
         self.limit = limit
-        self._ids: dict[str, None] = {}  # insertion-ordered: the oldest first
+        self._finished: dict[str, None] = {}  # insertion-ordered: the oldest first
+        self._running: dict[str, int] = {}  # job id -> batches of this process running it
         self._lock = threading.Lock()
 
-    def add(self, job_ids: Iterable[str]) -> None:
+    @contextmanager
+    def running(self, job_ids: list[str]) -> Iterator[None]:
         with self._lock:
             for job_id in job_ids:
-                self._ids[job_id] = None
-            while len(self._ids) > self.limit:
-                del self._ids[next(iter(self._ids))]
+                self._running[job_id] = self._running.get(job_id, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                for job_id in job_ids:
+                    left = self._running.pop(job_id, 1) - 1
+                    if left > 0:
+                        self._running[job_id] = left
+
+    def finished(self, job_ids: Iterable[str]) -> None:
+        with self._lock:
+            for job_id in job_ids:
+                self._finished[job_id] = None
+            while len(self._finished) > self.limit:
+                del self._finished[next(iter(self._finished))]
 
     def __contains__(self, job_id: object) -> bool:
-        return job_id in self._ids
+        return job_id in self._running or job_id in self._finished
 
 
 @dataclass(eq=False, kw_only=True)
@@ -78,7 +97,7 @@ class Coalescer:
     bulk_wait_s: float = DEFAULT_BULK_COALESCE_S
     batch_limit: int = MAX_BATCH_INPUTS
     sleep: Callable[[float], None] = time.sleep
-    finished: FinishedJobs = field(default_factory=FinishedJobs)
+    handled: HandledJobs = field(default_factory=HandledJobs)
 
     @property
     def jobs(self) -> JobStore:
@@ -96,10 +115,11 @@ class Coalescer:
         """Claim ``job_id``'s batch and run it; a no-op when nothing of it is ready any more.
 
         Most messages of a bulk backlog find their job already taken by another's batch: a batch
-        this process finished says so without a query (``FinishedJobs``), else the job's status
-        alone (one column, no JSON to parse) before the whole row is read.
+        of this process running or having finished it says so without a query
+        (``HandledJobs``), else the job's status alone (one column, no JSON to parse) before
+        the whole row is read.
         """
-        if job_id in self.finished or self.jobs.status_of(job_id) is not JobStatus.QUEUED:
+        if job_id in self.handled or self.jobs.status_of(job_id) is not JobStatus.QUEUED:
             log.debug("job.claim_skipped", job_id=job_id)
             return
         head = self.jobs.get(job_id)
@@ -122,10 +142,11 @@ class Coalescer:
         self._hold(batch)
         try:
             log.debug("job.coalesced", batch_size=len(batch))
-            BatchCall(executor=self.executor, jobs=batch, account=account).run()
+            with self.handled.running([job.id for job in batch]):
+                BatchCall(executor=self.executor, jobs=batch, account=account).run()
+                self.handled.finished(e.job_id for e in current_ends() if e.finished)
         finally:
             self._release(batch)
-        self.finished.add(e.job_id for e in current_ends() if e.landed and e.status.is_terminal)
 
     def _wait_for_company(self, head: JobRecord) -> None:
         """Give other jobs up to ``bulk_wait_s`` to be ready, unless a full batch already is."""
