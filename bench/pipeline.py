@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -41,8 +42,56 @@ CONCURRENCY = 16
 IDENTIFIER = "bench_user"
 
 
-def direct_throughput(stack: BenchStack, token: str, n: int) -> float:
-    """Direct POSTs to the sandbox from CONCURRENCY threads sharing one client."""
+@dataclass(frozen=True)
+class Workload:
+    """What the throughput runs call: contact creates (coalesced by the worker into batch calls,
+    DESIGN.md s12) or, with ``--reads``, contact reads by id (one HubSpot call per job)."""
+
+    #: The contact read through the pipeline (in its portal) and the one read directly (in the
+    #: direct calls' own portal); None for creates.
+    read_id: str | None = None
+    direct_read_id: str | None = None
+
+    def tool(self) -> tuple[str, dict[str, Any]]:
+        if self.read_id is None:
+            return "hubspot_contact_create", new_contact()
+        return "hubspot_contact_get", {"contact_id": self.read_id}
+
+    def direct(self, client: httpx.Client) -> httpx.Response:
+        if self.direct_read_id is None:
+            return client.post("/crm/v3/objects/contacts", json={"properties": new_contact()})
+        return client.get(f"/crm/v3/objects/contacts/{self.direct_read_id}")
+
+
+def reads_workload(stack: BenchStack, token: str) -> Workload:
+    """One contact in each portal (created through the pipeline in its own), read again and
+    again."""
+    direct = httpx.post(
+        f"{stack.sandbox_url}/crm/v3/objects/contacts",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"properties": new_contact()},
+    )
+    with stack.api() as api:
+        job = api.post(
+            "/v1/jobs",
+            json={
+                "identifier": IDENTIFIER,
+                "tool_name": "hubspot_contact_create",
+                "tool_input": new_contact(),
+            },
+        ).json()["job"]
+        done = api.get(f"/v1/jobs/{job['id']}", params={"wait": 10}).json()["job"]
+    return Workload(
+        read_id=str(done["result"]["id"]),
+        direct_read_id=str(direct.raise_for_status().json()["id"]),
+    )
+
+
+CREATES = Workload()
+
+
+def direct_throughput(stack: BenchStack, token: str, n: int, workload: Workload = CREATES) -> float:
+    """Direct calls to the sandbox from CONCURRENCY threads sharing one client."""
     client = httpx.Client(
         base_url=stack.sandbox_url,
         headers={"Authorization": f"Bearer {token}"},
@@ -51,8 +100,7 @@ def direct_throughput(stack: BenchStack, token: str, n: int) -> float:
     )
 
     def call(_: int) -> None:
-        response = client.post("/crm/v3/objects/contacts", json={"properties": new_contact()})
-        response.raise_for_status()
+        workload.direct(client).raise_for_status()
 
     with client, ThreadPoolExecutor(CONCURRENCY) as pool:
         started = time.perf_counter()
@@ -64,16 +112,12 @@ def direct_throughput(stack: BenchStack, token: str, n: int) -> float:
 POLL_INTERVAL_S = 0.05
 
 
-def pipeline_throughput(stack: BenchStack, n: int) -> float:
+def pipeline_throughput(stack: BenchStack, n: int, workload: Workload = CREATES) -> float:
     """Batch-submit ``n`` jobs and poll them to the end; jobs/s as the client sees it: from just
     before the first submission to the moment it has read the last result (DESIGN.md s11),
     submission and polling included."""
     jobs = [
-        {
-            "identifier": IDENTIFIER,
-            "tool_name": "hubspot_contact_create",
-            "tool_input": new_contact(),
-        }
+        dict(zip(("tool_name", "tool_input"), workload.tool(), strict=True), identifier=IDENTIFIER)
         for _ in range(n)
     ]
     with stack.api() as api:
@@ -140,13 +184,14 @@ def latencies(stack: BenchStack, token: str, samples: int, idle_s: float) -> dic
     }
 
 
-def run(database: str, jobs: int, samples: int, idle_s: float) -> dict[str, Any]:
+def run(database: str, jobs: int, samples: int, idle_s: float, reads: bool) -> dict[str, Any]:
     with bench_stack(database) as stack:
         stack.connect(IDENTIFIER)
         token = stack.direct_token()
+        workload = reads_workload(stack, token) if reads else CREATES
         pipeline_throughput(stack, 50)  # warm-up: connections, caches
         direct_throughput(stack, token, 50)
-        result: dict[str, Any] = {"database": database}
+        result: dict[str, Any] = {"database": database, "tool": workload.tool()[0]}
         for latency_ms in (0, 100):
             stack.control("DELETE", "/_sandbox/faults")
             if latency_ms:
@@ -156,8 +201,8 @@ def run(database: str, jobs: int, samples: int, idle_s: float) -> dict[str, Any]
                     {"path_prefix": "/crm/v3/objects/contacts", "latency_ms": latency_ms},
                 )
             n = jobs if latency_ms == 0 else max(480, jobs // 2)
-            direct = direct_throughput(stack, token, n)
-            pipeline = pipeline_throughput(stack, n)
+            direct = direct_throughput(stack, token, n, workload)
+            pipeline = pipeline_throughput(stack, n, workload)
             result[f"throughput_{latency_ms}ms"] = {
                 "jobs": n,
                 "direct_per_s": round(direct, 1),
@@ -178,8 +223,13 @@ def main(argv: list[str] | None = None) -> None:
         __doc__, databases="sqlite,postgres", out="bench/results/pipeline.json"
     )
     parser.add_argument("--jobs", type=int, default=800)
+    parser.add_argument(
+        "--reads", action="store_true", help="throughput of contact reads (one call per job)"
+    )
     args = parser.parse_args(argv)
-    results = [run(db, args.jobs, args.samples, args.idle) for db in args.databases.split(",")]
+    results = [
+        run(db, args.jobs, args.samples, args.idle, args.reads) for db in args.databases.split(",")
+    ]
     print(write_results(args.out, results))
 
 

@@ -30,9 +30,9 @@ about one command in a thousand, with a 60 s heartbeat timeout):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import Any
-from uuid import uuid4
 
 import redis
 from dramatiq import Message, Middleware
@@ -194,7 +194,9 @@ class Broker(RedisBroker):
 
 def with_fresh_id(message: Message[Any]) -> Message[Any]:
     """``message`` under a new Redis message id (ids are never reused, see the module doc)."""
-    return message.copy(options={"redis_message_id": uuid4().hex})
+    # 128 random bits as 32 hex digits, as ``uuid4().hex`` gives, without building a UUID
+    # object (a tenth of the web's time under a batch submission, bench/README.md).
+    return message.copy(options={"redis_message_id": os.urandom(16).hex()})
 
 
 def build_broker(

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, bindparam, select, update
 
 from schemas.jobs import HistoryOutcome, JobStatus
-from store.jobs.order import claimable, running_values
+from store.jobs.order import claim_params, claimable, running_params
 from store.jobs.record import JobRecord, JobTable, ended
 from store.models import jobs
 
@@ -77,10 +77,11 @@ class JobLeases(JobTable):
             if not self.db.is_sqlite:
                 conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             row = conn.execute(
-                update(jobs)
-                .where(jobs.c.id == job_id, jobs.c.status == JobStatus.QUEUED.value, claimable())
-                .values(**running_values(owner, now + timedelta(seconds=lease_seconds), now))
-                .returning(*jobs.c)
+                _CLAIM_ONE,
+                {
+                    "b_id": job_id,
+                    **claim_params(owner, now + timedelta(seconds=lease_seconds), now),
+                },
             ).first()
             if row is None:
                 return None
@@ -126,9 +127,11 @@ class JobLeases(JobTable):
         if not_terminal:
             raise ValueError(f"finish_many records terminal outcomes only, not {not_terminal}")
         now = self.clock.now()
-        if len(finishes) == 1:  # one conditional UPDATE, as ever
+        if len(finishes) == 1:  # one conditional UPDATE (the prebuilt one), as ever
             f = finishes[0]
-            return [self._leave_running(f.job, **_finish_values(f, now))]
+            params = {"b_id": f.job.id, "b_owner": f.job.lease_owner, **_finish_params(f, now)}
+            with self.db.write() as conn:
+                return [conn.execute(_FINISH_HELD, params).rowcount == 1]
         owners = {f.job.id: f.job.lease_owner for f in finishes}
         with self.db.write() as conn:
             # Which leases this worker still holds, locked (SQLite: the write transaction is
@@ -283,4 +286,13 @@ _FINISH_HELD = (
             )
         },
     )
+)
+
+
+#: ``claim_with``'s statement, built once (its construction was most of a claim's cost).
+_CLAIM_ONE = (
+    update(jobs)
+    .where(jobs.c.id == bindparam("b_id"), jobs.c.status == JobStatus.QUEUED.value, claimable())
+    .values(**running_params())
+    .returning(*jobs.c)
 )

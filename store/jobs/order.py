@@ -21,7 +21,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from schemas.jobs import JobStatus
 from store.jobs.record import JobRecord, JobTable
@@ -33,7 +44,15 @@ UNFINISHED = (JobStatus.QUEUED.value, JobStatus.RETRYING.value, JobStatus.RUNNIN
 
 
 def claimable() -> ColumnElement[bool]:
-    """No earlier unfinished job of the same account and record (always true without a key)."""
+    """No earlier unfinished job of the same account and record (always true without a key).
+
+    Built once: an expression is immutable, and building its alias anew for every claim was a
+    tenth of a worker's time per job (bench/README.md).
+    """
+    return _CLAIMABLE
+
+
+def _claimable() -> ColumnElement[bool]:
     earlier = jobs.alias("earlier")
     return ~exists().where(
         earlier.c.account_id == jobs.c.account_id,
@@ -44,6 +63,9 @@ def claimable() -> ColumnElement[bool]:
             and_(earlier.c.created_at == jobs.c.created_at, earlier.c.id < jobs.c.id),
         ),
     )
+
+
+_CLAIMABLE = _claimable()
 
 
 class JobBatches(JobTable):
@@ -160,3 +182,21 @@ def running_values(owner: str, lease_until: Any, now: Any) -> dict[str, Any]:
         "due_at": None,
         "updated_at": now,
     }
+
+
+def running_params() -> dict[str, Any]:
+    """``running_values`` as bound parameters (``b_owner``, ``b_until``, ``b_now``), for a claim
+    statement built once and executed with ``claim_params``."""
+    now = bindparam("b_now", type_=UTCDateTime())
+    return {
+        "status": JobStatus.RUNNING.value,
+        "lease_owner": bindparam("b_owner"),
+        "lease_expires_at": bindparam("b_until", type_=UTCDateTime()),
+        "started_at": func.coalesce(jobs.c.started_at, now),
+        "due_at": None,
+        "updated_at": now,
+    }
+
+
+def claim_params(owner: str, lease_until: Any, now: Any) -> dict[str, Any]:
+    return {"b_owner": owner, "b_until": lease_until, "b_now": now}
