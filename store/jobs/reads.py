@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from schemas.jobs import JobStatus
 from store.jobs.record import JobRecord, JobTable
@@ -21,7 +21,7 @@ class JobReads(JobTable):
     def status_of(self, job_id: str) -> JobStatus | None:
         """The job's status alone (None: no such job): the cheap check before a full read."""
         with self.db.read() as conn:
-            status = conn.execute(select(jobs.c.status).where(jobs.c.id == job_id)).scalar()
+            status = conn.execute(_STATUS_OF, {"b_id": job_id}).scalar()
         return None if status is None else JobStatus(status)
 
     def get_many(self, job_ids: list[str]) -> list[JobRecord]:
@@ -56,3 +56,7 @@ class JobReads(JobTable):
             stmt = stmt.where(jobs.c.id > after)
         with self.db.read() as conn:
             return [JobRecord.from_row(r) for r in conn.execute(stmt)]
+
+
+#: ``status_of``'s statement, built once: it runs for most messages of a bulk backlog.
+_STATUS_OF = select(jobs.c.status).where(jobs.c.id == bindparam("b_id"))
