@@ -63,6 +63,20 @@ class Workload:
         return client.get(f"/crm/v3/objects/contacts/{self.direct_read_id}")
 
 
+def create_and_wait(api: httpx.Client) -> dict[str, Any]:
+    """One contact create submitted over HTTP and awaited (long-poll): the finished job."""
+    job = api.post(
+        "/v1/jobs",
+        json={
+            "identifier": IDENTIFIER,
+            "tool_name": "hubspot_contact_create",
+            "tool_input": new_contact(),
+        },
+    ).json()["job"]
+    done: dict[str, Any] = api.get(f"/v1/jobs/{job['id']}", params={"wait": 10}).json()["job"]
+    return done
+
+
 def reads_workload(stack: BenchStack, token: str) -> Workload:
     """One contact in each portal (created through the pipeline in its own), read again and
     again."""
@@ -72,15 +86,7 @@ def reads_workload(stack: BenchStack, token: str) -> Workload:
         json={"properties": new_contact()},
     )
     with stack.api() as api:
-        job = api.post(
-            "/v1/jobs",
-            json={
-                "identifier": IDENTIFIER,
-                "tool_name": "hubspot_contact_create",
-                "tool_input": new_contact(),
-            },
-        ).json()["job"]
-        done = api.get(f"/v1/jobs/{job['id']}", params={"wait": 10}).json()["job"]
+        done = create_and_wait(api)
     return Workload(
         read_id=str(done["result"]["id"]),
         direct_read_id=str(direct.raise_for_status().json()["id"]),
@@ -160,15 +166,7 @@ def latencies(stack: BenchStack, token: str, samples: int, idle_s: float) -> dic
             direct_ms.append(direct_create_ms(hub))
             time.sleep(idle_s)
             t0 = time.perf_counter()
-            job = api.post(
-                "/v1/jobs",
-                json={
-                    "identifier": IDENTIFIER,
-                    "tool_name": "hubspot_contact_create",
-                    "tool_input": new_contact(),
-                },
-            ).json()["job"]
-            done = api.get(f"/v1/jobs/{job['id']}", params={"wait": 10}).json()["job"]
+            done = create_and_wait(api)
             pipeline_ms.append((time.perf_counter() - t0) * 1000)
             if done["status"] != "succeeded":
                 raise RuntimeError(f"job failed: {done}")
