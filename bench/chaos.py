@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -315,18 +317,48 @@ def drop_after_send(quick: bool) -> Row:
 
 
 def uninstall_backlog(quick: bool) -> Row:
-    """One user uninstalls the app while its backlog runs; the other users' jobs go on."""
+    """One user uninstalls the app while its backlog is still being submitted and run; the other
+    users' jobs go on.
+
+    The users' creates are submitted round robin by batches of 100 from a background thread, so
+    the uninstalling user's backlog spans the whole submission (submitted first, it was finished
+    before any fault could strike); the uninstall comes a quarter of the way through. Its later
+    batches are refused at submission once the account is seen revoked; its queued jobs fail.
+    """
     users, per_user = (3, QUICK_PER_USER) if quick else (6, 3000)
     with chaos_stack(quick) as chaos:
-        names, ids = chaos.backlog(users, per_user, "uninst")
-        chaos.strike_point(ids[:per_user])  # the uninstalling user's own jobs (submitted first)
+        names = chaos.users(users, "uninst")
+        per_name = [contact_creates([name], per_user, f"uninst{u}") for u, name in enumerate(names)]
+        chunks = [
+            user_jobs[start : start + 100]
+            for start in range(0, per_user, 100)
+            for user_jobs in per_name
+        ]
+        ids: list[str] = []
+        refused: Counter[str] = Counter()
+        sent = threading.Event()
+
+        def submit() -> None:
+            with chaos.stack.api as api:
+                for n, chunk in enumerate(chunks):
+                    answer = api.post("/v1/jobs/batch", json={"jobs": chunk}).json()["jobs"]
+                    ids.extend(job["id"] for job in answer if job.get("id"))
+                    refused.update(job["error"]["code"] for job in answer if not job.get("id"))
+                    if n + 1 >= len(chunks) // 4:
+                        sent.set()
+
+        submitter = threading.Thread(target=submit, name="chaos-submit")
+        submitter.start()
+        sent.wait(120)
         chaos.stack.sandbox.control.uninstall(chaos.hubs[names[0]], client_id=CLIENT_ID)
+        submitter.join()
+        refusals = ", ".join(f"{code} {n}" for code, n in sorted(refused.items())) or "none"
         return chaos.finish(
             "uninstall with a backlog",
             ids,
             fault_over=time.monotonic(),
             creates=1,
-            note=f"{per_user} jobs of the uninstalled user",
+            note=f"{per_user} jobs of the uninstalled user; refused at submission: {refusals}",
         )
 
 
