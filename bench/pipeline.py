@@ -123,8 +123,8 @@ def pipeline_throughput(stack: BenchStack, n: int, workload: Workload = CREATES)
     before the first submission to the moment it has read the last result (DESIGN.md s11),
     submission and polling included."""
     jobs = [
-        dict(zip(("tool_name", "tool_input"), workload.tool(), strict=True), identifier=IDENTIFIER)
-        for _ in range(n)
+        {"identifier": IDENTIFIER, "tool_name": tool, "tool_input": tool_input}
+        for tool, tool_input in (workload.tool() for _ in range(n))
     ]
     with stack.api() as api:
         started = time.perf_counter()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -87,19 +87,11 @@ class Database:
         # SQLite has one writer at a time. Threads of this process queue on a Python lock
         # (a prompt hand-off) rather than in SQLite's busy handler, which sleeps in steps of
         # 1 to 100 ms; processes queue on a file lock beside the database (store.write_lock).
-        locks = self._write_lock, self._across_processes()
-        with locks[0], locks[1], self._translate(), self.engine.connect() as raw:
-            conn = raw.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
+        across = self._process_lock.held() if self._process_lock else nullcontext()
+        with self._write_lock, across, self._translate():
+            conn = self.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+            with conn, conn.begin():
                 yield conn
-
-    @contextmanager
-    def _across_processes(self) -> Iterator[None]:
-        if self._process_lock is None:
-            yield
-            return
-        with self._process_lock.held():
-            yield
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -28,7 +28,6 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    literal,
     or_,
     select,
     update,
@@ -129,8 +128,9 @@ class JobBatches(JobTable):
             rows = conn.execute(
                 update(jobs)
                 .where(jobs.c.id.in_(ids), jobs.c.status == JobStatus.QUEUED.value)
-                .values(**running_values(owner, now + timedelta(seconds=lease_seconds), now))
-                .returning(*jobs.c)
+                .values(**running_params())
+                .returning(*jobs.c),
+                claim_params(owner, now + timedelta(seconds=lease_seconds), now),
             ).all()
         claimed = [JobRecord.from_row(r) for r in rows]
         return sorted(claimed, key=lambda j: (j.id != first.id, j.created_at, j.id))
@@ -172,21 +172,9 @@ def _lock_key(job: JobRecord) -> str:
     return f"claim_batch:{job.account_id}:{job.tool_name}"
 
 
-def running_values(owner: str, lease_until: Any, now: Any) -> dict[str, Any]:
-    """The values a claim writes (shared by the single and the batch claim)."""
-    return {
-        "status": JobStatus.RUNNING.value,
-        "lease_owner": owner,
-        "lease_expires_at": lease_until,
-        "started_at": func.coalesce(jobs.c.started_at, literal(now, UTCDateTime())),
-        "due_at": None,
-        "updated_at": now,
-    }
-
-
 def running_params() -> dict[str, Any]:
-    """``running_values`` as bound parameters (``b_owner``, ``b_until``, ``b_now``), for a claim
-    statement built once and executed with ``claim_params``."""
+    """The values a claim writes (shared by the single and the batch claim), as bound parameters
+    (``b_owner``, ``b_until``, ``b_now``): execute the statement with ``claim_params``."""
     now = bindparam("b_now", type_=UTCDateTime())
     return {
         "status": JobStatus.RUNNING.value,
