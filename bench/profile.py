@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import bench_stack
-from bench.pipeline import IDENTIFIER, pipeline_throughput
+from bench.pipeline import CREATES, IDENTIFIER, pipeline_throughput, reads_workload
 
 RATE_HZ = 200
 
@@ -72,13 +72,15 @@ def fold(raw: str, top: int) -> dict[str, Any]:
     return {"samples": total, "self": ranked(self_counts), "cumulative": ranked(cumulative)}
 
 
-def _record(pid: int, out: Path, *, subprocesses: bool) -> subprocess.Popen[bytes]:
+def _record(pid: int, out: Path, *, subprocesses: bool, gil: bool) -> subprocess.Popen[bytes]:
     beside = Path(sys.executable).parent / "py-spy"  # pip installs it beside the venv's python
     py_spy = str(beside) if beside.exists() else shutil.which("py-spy") or "py-spy"
     args = [py_spy, "record", "--pid", str(pid), "--format", "raw", "--rate", str(RATE_HZ)]
     args += ["--output", str(out), "--nonblocking"]
     if subprocesses:
         args.append("--subprocesses")
+    if gil:
+        args.append("--gil")
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -87,6 +89,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--jobs", type=int, default=3000)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument(
+        "--reads", action="store_true", help="contact reads (one HubSpot call per job)"
+    )
+    parser.add_argument("--gil", action="store_true", help="only samples holding the GIL")
     parser.add_argument("--out", type=Path, default=Path("bench/results/profile"))
     parser.add_argument("--fold-only", action="store_true", help="re-read the last recording")
     args = parser.parse_args(argv)
@@ -98,13 +104,20 @@ def main(argv: list[str] | None = None) -> None:
     result: dict[str, Any] = {"database": args.database, "jobs": args.jobs}
     with bench_stack(args.database) as stack:
         stack.connect(IDENTIFIER)
-        pipeline_throughput(stack, 200)  # warm-up
+        workload = reads_workload(stack, stack.direct_token()) if args.reads else CREATES
+        result["tool"] = workload.tool()[0]
+        pipeline_throughput(stack, 200, workload)  # warm-up
         recorders = {
-            name: _record(stack.processes[name].pid, args.out / f"{name}.txt", subprocesses=sub)
+            name: _record(
+                stack.processes[name].pid,
+                args.out / f"{name}.txt",
+                subprocesses=sub,
+                gil=args.gil,
+            )
             for name, sub in (("web", False), ("worker", True))
         }
         time.sleep(1.0)  # py-spy attached
-        result["jobs_per_s"] = round(pipeline_throughput(stack, args.jobs), 1)
+        result["jobs_per_s"] = round(pipeline_throughput(stack, args.jobs, workload), 1)
         for recorder in recorders.values():
             recorder.send_signal(signal.SIGINT)
             recorder.wait(30)

@@ -9,6 +9,13 @@ So that the sweep can still tell whether a ``queued`` job has a live message, ea
 also records ``ha:jobmsg:{job_id}`` -> the message's id, in the same round trip. A job whose
 index entry is gone (expired, flushed) counts as having no message: the sweep enqueues it again,
 which at worst makes one harmless duplicate.
+
+Jobs of a coalesced tool (DESIGN.md s12) enqueued together go in one message per account, tool
+and lane, up to ``GROUP_LIMIT`` ids (``group``): the worker would claim them as one batch call
+anyway, and one message per job made 99 of every 100 a bulk backlog's messages skip a job that
+another's batch had taken, each costing a fetch, the middleware chain and an ack
+(bench/README.md). Every job of a group is indexed to the group's message, so the sweep finds a
+lost group's jobs as it finds a lost job's.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from broker.redis_broker import (
 from broker.wakeup import WAKEUP_CHANNEL, publish_wakeup
 from core.logging import get_logger
 from schemas.jobs import Lane
+from schemas.tools.batch import MAX_BATCH_INPUTS
+from schemas.tools.coalescing import COALESCED_TOOLS
 from store.jobs import JobRecord
 
 log = get_logger(__name__)
@@ -47,6 +56,9 @@ ACTOR_PORTAL_SCHEMA = "refresh_portal_schema"
 PORTAL_SCHEMA_PENDING_KEY = "ha:portal-schema:pending:"
 PORTAL_SCHEMA_PENDING_S = 60
 ACTOR_DELIVER_WEBHOOK = "deliver_webhook"
+
+#: Most job ids one message names: one batch call's worth.
+GROUP_LIMIT = MAX_BATCH_INPUTS
 
 #: Key prefix of the job -> latest message id index.
 JOB_MESSAGE_PREFIX = "ha:jobmsg:"
@@ -72,6 +84,8 @@ class JobRef:
     #: Every enqueue has a fresh message id, so it cannot collide with the message that found
     #: the job held back; the flag only says why it was sent (logs).
     wake: bool = False
+    #: The job's account: jobs of a coalesced tool share a message only within one account.
+    account: str | None = None
 
     @property
     def queue(self) -> str:
@@ -80,7 +94,37 @@ class JobRef:
 
 def job_ref(job: JobRecord) -> JobRef:
     """The ref of a job row."""
-    return JobRef(id=job.id, lane=job.lane, tool=job.tool_name)
+    return JobRef(id=job.id, lane=job.lane, tool=job.tool_name, account=job.account_id)
+
+
+def job_messages(refs: Iterable[JobRef]) -> list[Message[Any]]:
+    """The messages that run ``refs``: one per job, except jobs of a coalesced tool, which go
+    ``GROUP_LIMIT`` at a time in one message per account, tool and lane (in their order: the
+    first named is the first the worker tries)."""
+    messages: list[Message[Any]] = []
+    groups: dict[tuple[Lane, str, str | None], list[str]] = {}
+    for ref in refs:
+        if ref.tool in COALESCED_TOOLS:
+            groups.setdefault((ref.lane, ref.tool, ref.account), []).append(ref.id)
+        else:
+            messages.append(_job_message(ref.lane, ref.tool, [ref.id]))
+    for (lane, tool, _), ids in groups.items():
+        for start in range(0, len(ids), GROUP_LIMIT):
+            messages.append(_job_message(lane, tool, ids[start : start + GROUP_LIMIT]))
+    return messages
+
+
+def _job_message(lane: Lane, tool: str | None, ids: list[str]) -> Message[Any]:
+    queue, actor = _LANE_ROUTES[lane]
+    kwargs: dict[str, Any] = {} if tool is None else {"tool": tool}
+    if len(ids) > 1:
+        kwargs["group"] = ids[1:]
+    return Message(queue_name=queue, actor_name=actor, args=(ids[0],), kwargs=kwargs, options={})
+
+
+def message_job_ids(message: Message[Any]) -> list[str]:
+    """The jobs a job message names: its own, then its group's (ids only)."""
+    return [str(message.args[0]), *(str(i) for i in message.kwargs.get("group", ()))]
 
 
 def job_message_key(job_id: str) -> str:
@@ -101,28 +145,15 @@ class Dispatcher:
     def enqueue_jobs(self, refs: Iterable[JobRef]) -> None:
         """Enqueue each job, index its message and wake consumers, in one round trip; raises
         ``redis.RedisError`` if Redis is unreachable."""
-        messages: list[Message[Any]] = []
-        for ref in refs:
-            queue, actor = _LANE_ROUTES[ref.lane]
-            messages.append(
-                Message(
-                    queue_name=queue,
-                    actor_name=actor,
-                    args=(ref.id,),
-                    kwargs={} if ref.tool is None else {"tool": ref.tool},
-                    options={},
-                )
-            )
+        messages = job_messages(refs)
         if not messages:
             return
         pipe = self.redis.pipeline(transaction=False)
         enqueued = self.broker.enqueue_many(messages, pipe=pipe)
         for message in enqueued:
-            pipe.set(
-                job_message_key(message.args[0]),
-                message.options["redis_message_id"],
-                ex=JOB_MESSAGE_TTL_S,
-            )
+            message_id = message.options["redis_message_id"]
+            for job_id in message_job_ids(message):
+                pipe.set(job_message_key(job_id), message_id, ex=JOB_MESSAGE_TTL_S)
         for queue in {m.queue_name for m in messages}:
             pipe.publish(WAKEUP_CHANNEL, queue)
         pipe.execute()

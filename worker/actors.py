@@ -39,8 +39,8 @@ PRIORITY_WEBHOOKS = 200
 
 
 def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]) -> None:
-    def execute_tool(job_id: str, tool: str | None = None) -> None:
-        runtime().executor.run(job_id, tool)
+    def execute_tool(job_id: str, tool: str | None = None, group: list[str] | None = None) -> None:
+        runtime().executor.run(job_id, tool, group)
 
     def refresh_token(account_id: str, version: int | None = None) -> None:
         rt = runtime()

@@ -111,7 +111,16 @@ class Coalescer:
     def lease(self) -> LeaseTerms:
         return self.executor.lease
 
-    def run(self, job_id: str) -> None:
+    def run_group(self, job_ids: list[str]) -> None:
+        """Run the jobs one message names (``broker.dispatch.job_messages``): the first claims
+        its batch, which is most often all of them; each other is then found handled without a
+        query, or claims a batch of its own (a job held back by an earlier write of its record,
+        one another batch took meanwhile). Only the first waits for company: the others were
+        submitted with it."""
+        for position, job_id in enumerate(job_ids):
+            self.run(job_id, wait=position == 0)
+
+    def run(self, job_id: str, *, wait: bool = True) -> None:
         """Claim ``job_id``'s batch and run it; a no-op when nothing of it is ready any more.
 
         Most messages of a bulk backlog find their job already taken by another's batch: a batch
@@ -126,7 +135,7 @@ class Coalescer:
         if head is None or head.status is not JobStatus.QUEUED:
             log.debug("job.claim_skipped", job_id=job_id)
             return
-        if head.lane is Lane.BULK:
+        if wait and head.lane is Lane.BULK:
             self._wait_for_company(head)
         batch = self.jobs.claim_batch(
             head, owner=self.lease.owner, lease_seconds=self.lease.seconds, limit=self.batch_limit

@@ -77,6 +77,8 @@ class BatchRunner(Protocol):
 
     def run(self, job_id: str) -> None: ...
 
+    def run_group(self, job_ids: list[str]) -> None: ...
+
 
 @dataclass(eq=False, kw_only=True)
 class JobExecutor:
@@ -90,15 +92,25 @@ class JobExecutor:
     #: Runs jobs of the tools sent in batches (DESIGN.md section 12); wired by the runtime.
     coalescer: BatchRunner | None = field(default=None, init=False)
 
-    def run(self, job_id: str, tool: str | None = None) -> None:
+    def run(self, job_id: str, tool: str | None = None, group: list[str] | None = None) -> None:
         """Run ``job_id`` if it is still queued (redelivered messages find it claimed: no-op).
 
         ``tool``, when the message names it, sends a job of a coalesced tool to the coalescer,
-        which claims it together with the other ready jobs of its account and tool.
+        which claims it together with the other ready jobs of its account and tool. ``group``
+        names the other jobs of a message that runs several (``broker.dispatch.job_messages``):
+        each is run, or found already taken, in turn.
         """
         if tool in COALESCED_TOOLS and self.coalescer is not None:
-            self.coalescer.run(job_id)
+            if group:
+                self.coalescer.run_group([job_id, *group])
+            else:
+                self.coalescer.run(job_id)
             return
+        self._run_one(job_id)
+        for other in group or ():
+            self._run_one(other)
+
+    def _run_one(self, job_id: str) -> None:
         claimed = self.jobs.claim_with(
             job_id,
             owner=self.lease.owner,

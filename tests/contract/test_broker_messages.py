@@ -10,7 +10,7 @@ import pytest
 import redis
 from dramatiq import Message
 
-from broker.dispatch import Dispatcher, JobRef
+from broker.dispatch import GROUP_LIMIT, Dispatcher, JobRef, message_job_ids
 from broker.redis_broker import QUEUE_BULK, QUEUE_INTERACTIVE, QUEUE_REFRESH, Broker, build_broker
 from schemas.jobs import Lane
 
@@ -79,6 +79,47 @@ def test_the_sweep_sees_a_jobs_live_message_and_misses_a_lost_one(broker: Broker
 
     broker.client.flushdb()
     assert set(dispatcher.missing_messages([waiting, in_flight])) == {waiting, in_flight}
+
+
+def test_a_coalesced_tools_jobs_share_a_message_per_account_tool_and_lane(broker: Broker) -> None:
+    """Jobs of a coalesced tool go GROUP_LIMIT to a message per (account, tool, lane), in their
+    order; jobs of other tools, one message each."""
+    update = "hubspot_contact_update"
+    refs = [JobRef(id=f"a-{i}", lane=Lane.BULK, tool=update, account="acct-a") for i in range(150)]
+    refs += [JobRef(id=f"b-{i}", lane=Lane.BULK, tool=update, account="acct-b") for i in range(3)]
+    refs += [JobRef(id="b-create", lane=Lane.BULK, tool="hubspot_contact_create", account="acct-b")]
+    refs += [JobRef(id="r-0", lane=Lane.BULK, tool="hubspot_contact_get", account="acct-a")]
+    refs += [JobRef(id="i-0", lane=Lane.INTERACTIVE, tool=update, account="acct-a")]
+    dispatcher = Dispatcher(broker=broker)
+    dispatcher.enqueue_jobs(refs)
+
+    bulk = [message_job_ids(m) for m in _fetch(broker, QUEUE_BULK, 10)]
+    interactive = [message_job_ids(m) for m in _fetch(broker, QUEUE_INTERACTIVE, 10)]
+
+    a_ids = [f"a-{i}" for i in range(150)]
+    assert sorted(bulk) == sorted(
+        [a_ids[:GROUP_LIMIT], a_ids[GROUP_LIMIT:], ["b-0", "b-1", "b-2"], ["b-create"], ["r-0"]]
+    )
+    assert interactive == [["i-0"]]
+
+
+def test_the_sweep_sees_every_job_of_a_group_message(broker: Broker) -> None:
+    """Each job of a group is indexed to the group's message: present while it waits or is in
+    flight, missing for every one of them once it is acked."""
+    refs = [
+        JobRef(id=f"job-{i}", lane=Lane.BULK, tool="hubspot_deal_update", account="acct")
+        for i in range(5)
+    ]
+    dispatcher = Dispatcher(broker=broker)
+    dispatcher.enqueue_jobs(refs)
+    assert dispatcher.missing_messages(refs) == []
+
+    [group] = _fetch(broker, QUEUE_BULK, 5)
+    assert message_job_ids(group) == [r.id for r in refs]
+    assert dispatcher.missing_messages(refs) == []
+
+    broker.do_ack(QUEUE_BULK, group.options["redis_message_id"])
+    assert set(dispatcher.missing_messages(refs)) == set(refs)
 
 
 def test_a_dead_workers_prefetched_messages_go_back_on_demand(redis_url: str) -> None:

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 
+from broker.redis_broker import DRAMATIQ_NAMESPACE, QUEUE_BULK
 from tests.support.stack import Stack, isolated_stack
 from tests.support.tools_stack import crm_calls, request_count, unique
 
@@ -284,3 +286,30 @@ def test_a_dropped_company_or_deal_batch_create_fails_outcome_unknown(
     assert {_last(j)["batch_size"] for j in jobs} == {3}
     time.sleep(0.5)
     assert request_count(cstack, route) - before == 1
+
+
+def test_a_lost_group_message_is_sent_again_by_the_sweep(cstack: Stack) -> None:
+    """A batch submission of 30 updates goes as one message (DESIGN.md s12, one per account and
+    tool); Redis loses it before any worker fetched it. The sweep finds each of the 30 jobs
+    without a live message and sends them again: all succeed, each with its own result."""
+    identifier = _connect(cstack, "co_lost")
+    contact_ids = _create_contacts(cstack, identifier, _emails("lost", 30))
+    current = [n for n in cstack.processes if n.startswith("worker")][-1]
+    cstack.processes[current].stop()
+    client = redis.Redis.from_url(cstack.env["REDIS_URL"])
+    queue = f"{DRAMATIQ_NAMESPACE}:{QUEUE_BULK}"
+    try:
+        inputs = [
+            {"contact_id": cid, "firstname": f"lost-{n}"} for n, cid in enumerate(contact_ids)
+        ]
+        ids = _submit(cstack, identifier, "hubspot_contact_update", inputs)
+        assert client.llen(queue) == 1, "30 updates of one account: one message"
+        client.delete(queue, f"{queue}.msgs")
+    finally:
+        client.close()
+        cstack.start(f"{current}_after_loss", "worker").wait_log("worker.started")
+    jobs = _finished(cstack, ids, timeout=60)
+    assert [j["status"] for j in jobs] == ["succeeded"] * 30, [j.get("error") for j in jobs]
+    assert [j["result"]["properties"]["firstname"] for j in jobs] == [
+        f"lost-{n}" for n in range(30)
+    ]

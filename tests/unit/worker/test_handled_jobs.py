@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from schemas.jobs import JobStatus
+from schemas.jobs import JobStatus, Lane
 from worker.coalesce import Coalescer, HandledJobs
 
 
@@ -57,3 +57,46 @@ def test_a_handled_jobs_message_is_skipped_without_a_query() -> None:
     assert jobs.status_reads == []
     coalescer.run("job_elsewhere")  # not handled here: SQL says it is taken
     assert jobs.status_reads == ["job_elsewhere"]
+
+
+class _QueuedBulkJobs:
+    """Every job asked about is a queued bulk job whose batch claim finds nothing (held back by
+    an earlier write of its record); counts the ready-count polls of the wait for company."""
+
+    def __init__(self) -> None:
+        self.ready_polls: list[int] = []  # how many claims had been made at each poll
+        self.claims: list[str] = []
+
+    def status_of(self, job_id: str) -> JobStatus:
+        return JobStatus.QUEUED
+
+    def get(self, job_id: str) -> Any:
+        return SimpleNamespace(
+            id=job_id,
+            status=JobStatus.QUEUED,
+            lane=Lane.BULK,
+            account_id="acct",
+            tool_name="hubspot_contact_update",
+        )
+
+    def ready_count(self, account_id: str, tool: str, *, limit: int) -> int:
+        self.ready_polls.append(len(self.claims))
+        return 1
+
+    def claim_batch(self, head: Any, **_: Any) -> list[Any]:
+        self.claims.append(head.id)
+        return []
+
+
+def test_a_group_message_waits_for_company_once_then_tries_each_of_its_jobs() -> None:
+    """The jobs of one group message were submitted together: only the first waits for others
+    to be ready; each is still tried (none is dropped because the first claimed nothing)."""
+    jobs = _QueuedBulkJobs()
+    executor: Any = SimpleNamespace(jobs=jobs, lease=SimpleNamespace(owner="w", seconds=60.0))
+    coalescer = Coalescer(executor=executor, keeper=None, bulk_wait_s=0.02)
+    coalescer.run_group(["first", "second", "third"])
+    assert jobs.claims == ["first", "second", "third"]
+    assert jobs.ready_polls
+    assert set(jobs.ready_polls) == {0}  # every poll came before the first claim
+    coalescer.run("fourth")  # a message of its own waits again
+    assert jobs.ready_polls[-1] == 3
