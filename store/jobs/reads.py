@@ -27,8 +27,8 @@ class JobReads(JobTable):
     def get_many(self, job_ids: list[str]) -> list[JobRecord]:
         """Jobs in the order asked for; unknown ids are left out."""
         with self.db.read() as conn:
-            rows = conn.execute(select(jobs).where(jobs.c.id.in_(job_ids))).all()
-        by_id = {r.id: JobRecord.from_row(r) for r in rows}
+            found = JobRecord.from_result(conn.execute(_GET_MANY, {"b_ids": job_ids}))
+        by_id = {job.id: job for job in found}
         return [by_id[i] for i in job_ids if i in by_id]
 
     def waiting(self, *, after: str | None, limit: int) -> list[tuple[str, datetime]]:
@@ -55,8 +55,12 @@ class JobReads(JobTable):
         if after:
             stmt = stmt.where(jobs.c.id > after)
         with self.db.read() as conn:
-            return [JobRecord.from_row(r) for r in conn.execute(stmt)]
+            return JobRecord.from_result(conn.execute(stmt))
 
 
 #: ``status_of``'s statement, built once: it runs for most messages of a bulk backlog.
 _STATUS_OF = select(jobs.c.status).where(jobs.c.id == bindparam("b_id"))
+
+
+#: ``get_many``'s statement, built once.
+_GET_MANY = select(jobs).where(jobs.c.id.in_(bindparam("b_ids", expanding=True)))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Result, Row
 
 from core.clock import Clock
 from core.ids import new_id
@@ -55,7 +55,17 @@ class JobRecord:
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> JobRecord:
-        m = dict(row._mapping)
+        return cls._from_mapping(dict(row._mapping))
+
+    @classmethod
+    def from_result(cls, result: Result[Any]) -> list[JobRecord]:
+        """Every row of ``result``, its column names read once: a row's own mapping builds a
+        key view per row, a tenth of the web's time on a poll of 100 jobs (bench/README.md)."""
+        keys = tuple(result.keys())
+        return [cls._from_mapping(dict(zip(keys, row, strict=True))) for row in result]
+
+    @classmethod
+    def _from_mapping(cls, m: dict[str, Any]) -> JobRecord:
         m["lane"] = Lane(m["lane"])
         m["status"] = JobStatus(m["status"])
         m["history"] = list(m["history"] or [])
