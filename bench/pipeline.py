@@ -187,8 +187,10 @@ def run(database: str, jobs: int, samples: int, idle_s: float, reads: bool) -> d
         stack.connect(IDENTIFIER)
         token = stack.direct_token()
         workload = reads_workload(stack, token) if reads else CREATES
-        pipeline_throughput(stack, 50)  # warm-up: connections, caches
-        direct_throughput(stack, token, 50)
+        # Warm-up with the measured workload: connections (the call pools' threads open theirs
+        # on first use), caches.
+        pipeline_throughput(stack, 200, workload)
+        direct_throughput(stack, token, 200, workload)
         result: dict[str, Any] = {"database": database, "tool": workload.tool()[0]}
         for latency_ms in (0, 100):
             stack.control("DELETE", "/_sandbox/faults")
