@@ -28,6 +28,7 @@ from typing import Any
 import redis
 from dramatiq import Message
 
+from broker.pipelines import script_pipeline
 from broker.redis_broker import (
     ALL_QUEUES,
     QUEUE_BULK,
@@ -155,7 +156,7 @@ class Dispatcher:
         messages = job_messages(refs)
         if not messages:
             return
-        pipe = self.redis.pipeline(transaction=False)
+        pipe = script_pipeline(self.redis)
         enqueued = self.broker.enqueue_many(messages, pipe=pipe)
         for message in enqueued:
             message_id = message.options["redis_message_id"]

@@ -40,6 +40,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
 
 from broker.acks import AckQueue
+from broker.pipelines import script_pipeline
 from broker.stock_middleware import DEFAULT_ATTEMPT_TIMEOUT_S, stock_middleware
 from broker.wakeup import WAKEUP_CLIENT_NAME, PollingConsumer, WakeableConsumer, WakeupHub
 
@@ -123,12 +124,13 @@ class Broker(RedisBroker):
 
         The script's arguments mirror ``RedisBroker._dispatch`` (Dramatiq 2.2.1, pinned, checked
         by ``tests/contract``): batch submissions would otherwise pay one round trip per job.
-        With ``pipe`` the commands are added to the caller's pipeline, which the caller executes
-        (and then should emit nothing more: ``after_enqueue`` has been emitted already).
+        With ``pipe`` (a ``broker.pipelines.script_pipeline``) the commands are added to the
+        caller's pipeline, which the caller executes (and then should emit nothing more:
+        ``after_enqueue`` has been emitted already).
         """
         script = self.scripts["dispatch"]
         own = pipe is None
-        pipeline = self.client.pipeline(transaction=False) if pipe is None else pipe
+        pipeline = script_pipeline(self.client) if pipe is None else pipe
         enqueued = [with_fresh_id(m) for m in messages]
         for message in enqueued:
             self.emit_before("enqueue", message, None)
@@ -148,7 +150,7 @@ class Broker(RedisBroker):
         """Ack several messages of ``queue_name`` in one round trip (Dramatiq's ``do_ack`` per
         message, pipelined)."""
         script = self.scripts["dispatch"]
-        pipe = self.client.pipeline(transaction=False)
+        pipe = script_pipeline(self.client)
         for message_id in redis_message_ids:
             args = [*self._script_prefix("ack", queue_name), message_id]
             script(keys=[self.namespace], args=args, client=pipe)
@@ -160,7 +162,7 @@ class Broker(RedisBroker):
         """Put the unacked messages of workers silent for ``heartbeat_timeout_ms`` back on their
         queues: Dramatiq's maintenance, run now rather than by chance."""
         script = self.scripts["dispatch"]
-        pipe = self.client.pipeline(transaction=False)
+        pipe = script_pipeline(self.client)
         for queue_name in queue_names:
             args = self._script_prefix(MAINTENANCE_COMMAND, queue_name)
             args[4], args[6] = heartbeat_timeout_ms, 1

@@ -157,3 +157,24 @@ def test_a_dead_workers_prefetched_messages_go_back_on_demand(redis_url: str) ->
     finally:
         for made in (dead, live, sweeper):
             made.close()
+
+
+def test_a_batch_enqueue_checks_for_its_script_once_and_survives_a_script_flush(
+    broker: Broker,
+) -> None:
+    """Batch enqueues run Dramatiq's script without asking Redis for it every time; after Redis
+    forgot it (a restart, ``SCRIPT FLUSH``) the next batch loads it and lands whole."""
+    dispatcher = Dispatcher(broker=broker)
+    refs = [JobRef(id=f"flush-{i}", lane=Lane.INTERACTIVE) for i in range(3)]
+    dispatcher.enqueue_jobs(refs[:1])
+    before = broker.client.info("commandstats").get("cmdstat_script|exists", {}).get("calls", 0)
+    dispatcher.enqueue_jobs(refs[1:2])
+    after = broker.client.info("commandstats").get("cmdstat_script|exists", {}).get("calls", 0)
+    assert after == before
+
+    broker.client.script_flush()
+    dispatcher.enqueue_jobs(refs[2:])
+
+    fetched = [m.args[0] for m in _fetch(broker, QUEUE_INTERACTIVE, 5)]
+    assert sorted(fetched) == ["flush-0", "flush-1", "flush-2"]
+    assert dispatcher.missing_messages(refs) == []
