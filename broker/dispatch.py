@@ -10,13 +10,20 @@ also records ``ha:jobmsg:{job_id}`` -> the message's id, in the same round trip.
 index entry is gone (expired, flushed) counts as having no message: the sweep enqueues it again,
 which at worst makes one harmless duplicate.
 
-Jobs enqueued together (a batch submission, a sweep's pass) go in one message per account, tool
-and lane, up to ``GROUP_LIMIT`` ids (``group``). For a coalesced tool (DESIGN.md s12) the worker
-would claim them as one batch call anyway, and one message per job made 99 of every 100 of a
-bulk backlog's messages skip a job that another's batch had taken, each costing a fetch, the
-middleware chain and an ack (bench/README.md); for other tools the worker claims the group in
-one transaction and makes its calls side by side (``worker.group_run``). Every job of a group is
-indexed to the group's message, so the sweep finds a lost group's jobs as it finds a lost job's.
+Jobs of a coalesced tool (DESIGN.md s12) enqueued together go in one message per account, tool
+and lane, up to ``GROUP_LIMIT`` ids (``group``): the worker would claim them as one batch call
+anyway, and one message per job made 99 of every 100 a bulk backlog's messages skip a job that
+another's batch had taken, each costing a fetch, the middleware chain and an ack
+(bench/README.md). Every job of a group is indexed to the group's message, so the sweep finds a
+lost group's jobs as it finds a lost job's.
+
+Jobs of other tools keep a message each. Grouping them too (eight a message, claimed together,
+their calls on a pool) doubled reads at 0 ms latency, but a group claims jobs before it can call
+for them: they showed as started while they waited behind the group's other calls, an
+interactive job's call could queue behind a bulk group's, and a revocation found them already
+claimed, so they made their call instead of failing unstarted (tests/execution/test_lanes.py,
+tests/refresh/test_refresh_faults.py). A coalesced group has none of that: its jobs go to
+HubSpot in one call.
 """
 
 from __future__ import annotations
@@ -59,13 +66,8 @@ PORTAL_SCHEMA_PENDING_KEY = "ha:portal-schema:pending:"
 PORTAL_SCHEMA_PENDING_S = 60
 ACTOR_DELIVER_WEBHOOK = "deliver_webhook"
 
-#: Most job ids one message names: for a coalesced tool, one batch call's worth.
+#: Most job ids one message names: one batch call's worth.
 GROUP_LIMIT = MAX_BATCH_INPUTS
-#: For other tools, fewer: a process fetches up to twice its threads' worth of messages at once,
-#: so groups of 20 or 100 piled a batch submission's calls onto one worker process's call pool
-#: while the other idled (reads at 100 ms latency: 0.59x of direct calls with 100 a group, 0.65x
-#: with 20, 0.86x with 8; at 0 ms the three did the same, bench/README.md).
-ONE_CALL_GROUP_LIMIT = 8
 
 #: Key prefix of the job -> latest message id index.
 JOB_MESSAGE_PREFIX = "ha:jobmsg:"
@@ -91,7 +93,7 @@ class JobRef:
     #: Every enqueue has a fresh message id, so it cannot collide with the message that found
     #: the job held back; the flag only says why it was sent (logs).
     wake: bool = False
-    #: The job's account: jobs share a message only within one account (and tool, and lane).
+    #: The job's account: jobs of a coalesced tool share a message only within one account.
     account: str | None = None
 
     @property
@@ -105,20 +107,19 @@ def job_ref(job: JobRecord) -> JobRef:
 
 
 def job_messages(refs: Iterable[JobRef]) -> list[Message[Any]]:
-    """The messages that run ``refs``: ``GROUP_LIMIT`` jobs at a time in one message per
-    account, tool and lane (in their order: the first named is the first the worker tries).
-    A ref without its tool or account (an older caller's) gets a message of its own."""
+    """The messages that run ``refs``: one per job, except jobs of a coalesced tool, which go
+    ``GROUP_LIMIT`` at a time in one message per account, tool and lane (in their order: the
+    first named is the first the worker tries)."""
     messages: list[Message[Any]] = []
-    groups: dict[tuple[Lane, str, str], list[str]] = {}
+    groups: dict[tuple[Lane, str, str | None], list[str]] = {}
     for ref in refs:
-        if ref.tool is not None and ref.account is not None:
+        if ref.tool in COALESCED_TOOLS:
             groups.setdefault((ref.lane, ref.tool, ref.account), []).append(ref.id)
         else:
             messages.append(_job_message(ref.lane, ref.tool, [ref.id]))
     for (lane, tool, _), ids in groups.items():
-        limit = GROUP_LIMIT if tool in COALESCED_TOOLS else ONE_CALL_GROUP_LIMIT
-        for start in range(0, len(ids), limit):
-            messages.append(_job_message(lane, tool, ids[start : start + limit]))
+        for start in range(0, len(ids), GROUP_LIMIT):
+            messages.append(_job_message(lane, tool, ids[start : start + GROUP_LIMIT]))
     return messages
 
 

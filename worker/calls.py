@@ -27,7 +27,7 @@ from store.accounts import AccountRecord
 from store.jobs import JobRecord
 from worker import job_metrics
 from worker.recovery import recover_contact_create
-from worker.refresh.tokens import AccessToken, AccessTokens
+from worker.refresh.tokens import AccessToken, TokenProvider
 from worker.throttle import PortalThrottle
 
 log = get_logger(__name__)
@@ -37,7 +37,7 @@ log = get_logger(__name__)
 class HubSpotCalls:
     """What every job call needs: tokens, the HubSpot client and the portal's budget."""
 
-    tokens: AccessTokens
+    tokens: TokenProvider
     hubspot: HubSpotClient
     throttle: PortalThrottle
 

@@ -61,23 +61,15 @@ class LeaseTerms:
 
 
 @dataclass(frozen=True)
-class Answered:
-    """The attempt got HubSpot's answer (``recovered``: read back after an unknown outcome)."""
-
+class _Answered:
     response: HubSpotResponse
     recovered: bool
 
 
 @dataclass(frozen=True)
-class Decided:
-    """The attempt ended in the decision table's verdict on ``exc``."""
-
+class _Decided:
     decision: Decision
     exc: BaseException
-
-
-#: How one attempt ended, before it is recorded.
-Ended = Answered | Decided
 
 
 class BatchRunner(Protocol):
@@ -86,12 +78,6 @@ class BatchRunner(Protocol):
     def run(self, job_id: str) -> None: ...
 
     def run_group(self, job_ids: list[str]) -> None: ...
-
-
-class GroupRunner(Protocol):
-    """What runs the jobs of one-call tools one message names (``worker.group_run``)."""
-
-    def run(self, job_ids: list[str]) -> None: ...
 
 
 @dataclass(eq=False, kw_only=True)
@@ -105,8 +91,6 @@ class JobExecutor:
     clock: Clock = field(default_factory=SystemClock)
     #: Runs jobs of the tools sent in batches (DESIGN.md section 12); wired by the runtime.
     coalescer: BatchRunner | None = field(default=None, init=False)
-    #: Runs the jobs of a group message of one-call tools; wired by the runtime.
-    grouper: GroupRunner | None = field(default=None, init=False)
 
     def run(self, job_id: str, tool: str | None = None, group: list[str] | None = None) -> None:
         """Run ``job_id`` if it is still queued (redelivered messages find it claimed: no-op).
@@ -121,9 +105,6 @@ class JobExecutor:
                 self.coalescer.run_group([job_id, *group])
             else:
                 self.coalescer.run(job_id)
-            return
-        if group and self.grouper is not None:
-            self.grouper.run([job_id, *group])
             return
         self._run_one(job_id)
         for other in group or ():
@@ -146,22 +127,19 @@ class JobExecutor:
 
     def run_claimed(self, job: JobRecord, account: AccountRecord | None) -> None:
         """One attempt of a job this worker has claimed, its ending recorded."""
-        self.record(job, self.attempt(job, account))
+        self._record(job, self._attempt(job, account))
 
-    def attempt(
-        self, job: JobRecord, account: AccountRecord | None, calls: HubSpotCalls | None = None
-    ) -> Ended:
+    def _attempt(self, job: JobRecord, account: AccountRecord | None) -> _Answered | _Decided:
         """The call and whatever extra steps the table asks for, until an answer or a decision.
 
-        ``calls`` replaces the executor's own (a group's, sharing its tokens). A database outage
-        propagates: the lease lapses and the sweep re-queues the job.
+        A database outage propagates: the lease lapses and the sweep re-queues the job.
         """
         state = attempt_state(job)
-        call = (calls or self.calls).start(job, account)
+        call = self.calls.start(job, account)
         step: Callable[[], HubSpotResponse] = call.send
         while True:
             try:
-                return Answered(step(), recovered=state.recovering)
+                return _Answered(step(), recovered=state.recovering)
             except StoreUnavailable:
                 raise
             except (Exception, TimeLimitExceeded) as exc:
@@ -173,41 +151,22 @@ class JobExecutor:
                     state = replace(state, recovering=True)
                     step = partial(call.recover, exc)
                 else:
-                    return Decided(decision, exc)
+                    return _Decided(decision, exc)
 
-    def record(self, job: JobRecord, ended: Ended) -> None:
-        """Write how ``job``'s attempt ended (one transaction) and report it to the middleware."""
-        ended = self._checked(job, ended)
-        if isinstance(ended, Answered):
+    def _record(self, job: JobRecord, ended: _Answered | _Decided) -> None:
+        if isinstance(ended, _Answered) and _too_large(ended.response):
+            exc = ResultTooLarge(
+                f"HubSpot's answer is larger than {MAX_RESULT_BYTES} bytes; ask for fewer "
+                "properties or a smaller limit"
+            )
+            ended = _Decided(self.table.decide(exc, attempt_state(job), self.clock.now()), exc)
+        if isinstance(ended, _Answered):
             self.outcomes.succeed(job, ended.response, recovered=ended.recovered)
         elif isinstance(ended.decision, Fail):
             self.outcomes.fail(job, ended.decision, ended.exc)
         else:
             assert not isinstance(ended.decision, RefreshAndRetry | RecoverDuplicate)
             self.outcomes.wait(job, ended.decision, ended.exc)
-
-    def record_many(self, attempts: list[tuple[JobRecord, Ended]]) -> None:
-        """``record`` for many jobs: their plain successes in one transaction, the rest (a
-        recovered success, a failure, a wait) one by one, as ``record`` writes them."""
-        plain: list[tuple[JobRecord, HubSpotResponse]] = []
-        for job, attempt in attempts:
-            ended = self._checked(job, attempt)
-            if isinstance(ended, Answered) and not ended.recovered:
-                plain.append((job, ended.response))
-            else:
-                self.record(job, ended)
-        if plain:
-            self.outcomes.succeed_many(plain)
-
-    def _checked(self, job: JobRecord, ended: Ended) -> Ended:
-        """An answer too large to store is the job's failure, decided like any other."""
-        if isinstance(ended, Answered) and _too_large(ended.response):
-            exc = ResultTooLarge(
-                f"HubSpot's answer is larger than {MAX_RESULT_BYTES} bytes; ask for fewer "
-                "properties or a smaller limit"
-            )
-            return Decided(self.table.decide(exc, attempt_state(job), self.clock.now()), exc)
-        return ended
 
 
 def attempt_state(job: JobRecord) -> AttemptState:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -29,7 +28,6 @@ from worker.calls import HubSpotCalls
 from worker.coalesce import Coalescer
 from worker.decisions import DecisionTable, LeaseLapses
 from worker.executor import JobExecutor, LeaseTerms
-from worker.group_run import GroupRun
 from worker.job_outcomes import JobOutcomes
 from worker.lease import LeaseKeeper
 from worker.middleware import worker_middleware
@@ -199,16 +197,7 @@ class WorkerRuntime(ProcessParts):
             keeper=self.lease,
             bulk_wait_s=self.settings.bulk_coalesce_ms / 1000.0,
         )
-        executor.grouper = GroupRun(
-            executor=executor, keeper=self.lease, pool=self.call_pool, tokens=self.tokens
-        )
         return executor
-
-    @cached_property
-    def call_pool(self) -> ThreadPoolExecutor:
-        """The threads that make a group message's calls (``worker.group_run``): as many as
-        the process has worker threads, so a process has no more calls in flight than that."""
-        return ThreadPoolExecutor(self.settings.worker_threads, thread_name_prefix="hubspot-call")
 
     def _executor(self) -> JobExecutor:
         return JobExecutor(

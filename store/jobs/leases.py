@@ -88,36 +88,6 @@ class JobLeases(JobTable):
             job = JobRecord.from_row(row)
             return job, load(conn, job)
 
-    def claim_many(
-        self, job_ids: list[str], *, owner: str, lease_seconds: float
-    ) -> list[JobRecord]:
-        """``claim`` of each of ``job_ids`` in one transaction; the claimed ones, in the order
-        given (the others were not queued, lost to another claim, or wait for an earlier write
-        of their record, as ``claim`` would say for each).
-
-        The claim of a group message's jobs (``worker.group_run``): one transaction for up to a
-        hundred one-call jobs instead of one each. The record rule is evaluated against the
-        rows as they were before the statement, so of two jobs of one record named together
-        only the earlier is claimed.
-        """
-        if not job_ids:
-            return []
-        now = self.clock.now()
-        with self.db.write() as conn:
-            if not self.db.is_sqlite:
-                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-            claimed = JobRecord.from_result(
-                conn.execute(
-                    _CLAIM_MANY,
-                    {
-                        "b_ids": job_ids,
-                        **claim_params(owner, now + timedelta(seconds=lease_seconds), now),
-                    },
-                )
-            )
-        position = {job_id: n for n, job_id in enumerate(job_ids)}
-        return sorted(claimed, key=lambda j: position[j.id])
-
     def renew_leases(self, job_ids: list[str], *, owner: str, lease_seconds: float) -> int:
         if not job_ids:
             return 0
@@ -323,18 +293,6 @@ _FINISH_HELD = (
 _CLAIM_ONE = (
     update(jobs)
     .where(jobs.c.id == bindparam("b_id"), jobs.c.status == JobStatus.QUEUED.value, claimable())
-    .values(**running_params())
-    .returning(*jobs.c)
-)
-
-#: ``claim_many``'s statement, built once.
-_CLAIM_MANY = (
-    update(jobs)
-    .where(
-        jobs.c.id.in_(bindparam("b_ids", expanding=True)),
-        jobs.c.status == JobStatus.QUEUED.value,
-        claimable(),
-    )
     .values(**running_params())
     .returning(*jobs.c)
 )

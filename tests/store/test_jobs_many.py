@@ -130,24 +130,3 @@ def test_next_in_line_many_names_the_oldest_waiting_write_of_each_record(
     waiting = store.next_in_line_many(finished)
     assert sorted(j.id for j in waiting) == sorted([next_a.id, next_b.id])
     assert store.next_in_line_many([]) == []
-
-
-def test_claim_many_claims_each_queued_job_once_in_the_order_given(
-    db: Database, account_id: str
-) -> None:
-    """Named together: every queued job is claimed under the lease, in the order named; a job
-    already running is not claimed again, nor a later write of a record named with an earlier
-    one; a second claim of the same ids gets nothing."""
-    store = JobStore(db=db)
-    created = [store.create(_new(account_id, c, v))[0] for c, v in [("1", "a"), ("2", "b")]]
-    same_record = store.create(_new(account_id, "1", "a2"))[0]
-    taken = store.create(_new(account_id, "3", "c"))[0]
-    assert store.claim(taken.id, owner="other", lease_seconds=30) is not None
-    ids = [created[1].id, same_record.id, taken.id, created[0].id, "job_missing"]
-
-    claimed = store.claim_many(ids, owner="w1", lease_seconds=30)
-
-    assert [j.id for j in claimed] == [created[1].id, created[0].id]
-    assert all(j.status is JobStatus.RUNNING and j.lease_owner == "w1" for j in claimed)
-    assert store.get(same_record.id).status is JobStatus.QUEUED  # type: ignore[union-attr]
-    assert store.claim_many(ids, owner="w2", lease_seconds=30) == []

@@ -7,7 +7,6 @@ when the scheduler could not do it in time, e.g. a midnight job after the schedu
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -44,14 +43,6 @@ class Refresher(Protocol):
     def run_scheduled(self, account_id: str, version: int | None) -> None: ...
 
 
-class AccessTokens(Protocol):
-    """What a job's call asks of its token source (``worker.calls``)."""
-
-    def get(self, account_id: str) -> AccessToken: ...
-
-    def force_refresh(self, account_id: str, *, stale_version: int) -> AccessToken | None: ...
-
-
 @dataclass(eq=False, kw_only=True)
 class TokenProvider:
     vault: TokenVault
@@ -71,49 +62,11 @@ class TokenProvider:
             return None
         return _access(self.refresher.refresh_now(account_id, stale_version=stale_version))
 
-    def for_group(self) -> GroupTokens:
-        """A token source for the calls of one group message (``worker.group_run``)."""
-        return GroupTokens(self)
-
     def _load(self, account_id: str) -> TokenSet:
         tokens = self.vault.load(account_id)
         if tokens is None:
             raise CredentialsUnreadable(f"account {account_id} has no stored tokens")
         return tokens
-
-
-class GroupTokens:
-    """``TokenProvider`` for the calls of one group message: each account's token read (and
-    decrypted) once for the group, not once per job: per job it was a fifth of a worker's time
-    on a group of reads (bench/README.md).
-
-    It lives as long as the group's calls (well under a second at HubSpot's pace), and keeps
-    every rule of ``TokenProvider.get``: a remembered token that comes within the margin of its
-    expiry is read again (and refreshed inline if need be); a refresh after a 401 replaces it for
-    the group's remaining calls. Revocation needs nothing here: the account's status was read
-    with the group's claim, and a revoked token answers 401, which forces the refresh that finds
-    the account revoked, as for any job.
-    """
-
-    def __init__(self, provider: TokenProvider) -> None:
-        self._provider = provider
-        self._tokens: dict[str, AccessToken] = {}
-        self._lock = threading.Lock()  # the group's calls run on several threads
-
-    def get(self, account_id: str) -> AccessToken:
-        with self._lock:
-            token = self._tokens.get(account_id)
-            now = self._provider.clock.now()
-            if token is None or token.expires_at - now <= self._provider.margin:
-                token = self._tokens[account_id] = self._provider.get(account_id)
-            return token
-
-    def force_refresh(self, account_id: str, *, stale_version: int) -> AccessToken | None:
-        fresh = self._provider.force_refresh(account_id, stale_version=stale_version)
-        if fresh is not None:
-            with self._lock:
-                self._tokens[account_id] = fresh
-        return fresh
 
 
 def _access(tokens: TokenSet) -> AccessToken:

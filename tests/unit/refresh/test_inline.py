@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -108,44 +107,3 @@ def test_the_inline_margin_stays_inside_the_scheduled_margin() -> None:
     assert inline_margin(300) == DEFAULT_INLINE_MARGIN
     assert inline_margin(10) == timedelta(seconds=5)
     assert inline_margin(0) == timedelta(0)
-
-
-class _CountingVault:
-    """The harness's vault, counting loads."""
-
-    def __init__(self, vault: Any) -> None:
-        self.vault = vault
-        self.loads: list[str] = []
-
-    def load(self, account_id: str) -> Any:
-        self.loads.append(account_id)
-        return self.vault.load(account_id)
-
-
-def test_a_groups_tokens_are_read_once_per_account_until_near_expiry(h: Harness) -> None:
-    """``GroupTokens``: one read per account for a group's calls; a remembered token that comes
-    within the margin is read (and refreshed) again; a 401's refresh replaces it."""
-    a, b = h.connect("a"), h.connect("b")
-    vault = _CountingVault(h.vault)
-    provider = TokenProvider(
-        vault=vault,  # type: ignore[arg-type]
-        refresher=h.refresher,
-        margin=timedelta(seconds=60),
-        clock=h.clock,
-    )
-    group = provider.for_group()
-    assert [group.get(a).version for _ in range(3)] == [1, 1, 1]
-    assert group.get(b).version == 1
-    assert vault.loads == [a, b]
-
-    refreshed = group.force_refresh(a, stale_version=1)
-    assert refreshed is not None
-    assert group.get(a).version == refreshed.version == 2
-    assert vault.loads == [a, b]
-
-    h.clock.advance(TTL_S - 30)  # b's token is now within the margin: read and refreshed
-    assert group.get(b).version == 2
-    assert vault.loads[-1] == b
-    reads = len(vault.loads)
-    provider.for_group().get(b)  # a new group remembers nothing
-    assert len(vault.loads) == reads + 1
