@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -118,9 +118,9 @@ class Coalescer:
         one another batch took meanwhile). Only the first waits for company: the others were
         submitted with it."""
         for position, job_id in enumerate(job_ids):
-            self.run(job_id, wait=position == 0)
+            self.run(job_id, wait=position == 0, prefer=job_ids)
 
-    def run(self, job_id: str, *, wait: bool = True) -> None:
+    def run(self, job_id: str, *, wait: bool = True, prefer: Sequence[str] = ()) -> None:
         """Claim ``job_id``'s batch and run it; a no-op when nothing of it is ready any more.
 
         Most messages of a bulk backlog find their job already taken by another's batch: a batch
@@ -138,7 +138,11 @@ class Coalescer:
         if wait and head.lane is Lane.BULK:
             self._wait_for_company(head)
         batch = self.jobs.claim_batch(
-            head, owner=self.lease.owner, lease_seconds=self.lease.seconds, limit=self.batch_limit
+            head,
+            owner=self.lease.owner,
+            lease_seconds=self.lease.seconds,
+            limit=self.batch_limit,
+            prefer=prefer,
         )
         if not batch:
             log.debug("job.claim_skipped", job_id=job_id)

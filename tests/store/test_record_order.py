@@ -96,6 +96,19 @@ def test_claim_batch_takes_ready_jobs_oldest_first_and_skips_taken_records(
     assert store.get(twice.id).status is JobStatus.QUEUED  # type: ignore[union-attr]
 
 
+def test_claim_batch_takes_its_messages_own_jobs_before_older_ones(
+    db: Database, account_id: str
+) -> None:
+    """A group message's batch: its first job, then the others it names, then the oldest; so a
+    submission's jobs go in one call rather than one message taking another's."""
+    store = JobStore(db=db)
+    older = [_update(store, account_id, str(n), "old") for n in range(10, 13)]
+    group = [_update(store, account_id, str(n), "new") for n in range(20, 24)]
+    prefer = [j.id for j in group]
+    batch = store.claim_batch(group[0], owner="w", lease_seconds=30, limit=5, prefer=prefer)
+    assert {j.id for j in batch} == {*prefer, older[0].id}
+
+
 def test_claim_batch_stays_within_the_account_and_tool(db: Database, account_id: str) -> None:
     """Jobs of another tool or another account are not coalesced with the given one."""
     store = JobStore(db=db)
