@@ -28,6 +28,7 @@ import contextlib
 import json
 import time
 import uuid
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,9 @@ def run_scenario(
         for job in run.finished.values()
     ]
     counts = per_second(finished_offsets)
+    # How the jobs went to HubSpot: jobs by the size of the call that carried them (None: alone).
+    sizes = Counter(str(job["history"][-1].get("batch_size")) for job in run.finished.values())
+    last = max(run.finished.values(), key=lambda job: str(job["finished_at"]))
     return {
         "scenario": name,
         "portals": len(portals),
@@ -169,6 +173,11 @@ def run_scenario(
         },
         "per_second": counts,
         "sparkline": sparkline(counts),
+        "jobs_by_call_size": dict(sizes.most_common()),
+        "last_job_history": [
+            {k: entry.get(k) for k in ("outcome", "batch_size", "delay_s")}
+            for entry in last["history"]
+        ],
     }
 
 
