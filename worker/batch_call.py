@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from dramatiq.middleware import TimeLimitExceeded
@@ -47,7 +48,7 @@ from store.errors import StoreUnavailable
 from store.jobs import JobRecord
 from worker.batch_results import CREATED, BatchItem, map_answer
 from worker.calls import JobCall
-from worker.decisions import Fail, Wait
+from worker.decisions import Decision, Fail, Wait, WaitKind
 from worker.executor import JobExecutor, attempt_state
 from worker.recovery import CONTACT_CREATE, created_during
 
@@ -252,19 +253,38 @@ class BatchCall:
     # -- deciding per job -------------------------------------------------------------------
 
     def _settle_all(self, pending: list[_Pending], exc: BaseException) -> None:
+        """The whole call's failure, decided for each job with its own attempts and history;
+        the jobs that wait for the same reason wait until the same moment.
+
+        Each job's own decision (and, for a backoff, its own jittered delay) would give a
+        throttled or retried batch a hundred due times, which the scheduler re-queues over
+        several ticks: the batch came back as several calls, each a slot of the portal's
+        budget (a 10,000-record run needed 103 calls, bench/README.md).
+        """
+        now = self.ex.clock.now()
+        shared: dict[WaitKind, Wait] = {}
         for p in pending:
-            self._settle(p, exc)
+            decision = self._decision(p, exc, now)
+            if isinstance(decision, Wait):
+                decision = shared.setdefault(decision.kind, decision)
+            self._apply(p, decision, exc, now)
 
     def _settle(self, p: _Pending, exc: BaseException) -> None:
         """``exc`` decided for this job alone, with its own attempts and history."""
+        now = self.ex.clock.now()
+        self._apply(p, self._decision(p, exc, now), exc, now)
+
+    def _decision(self, p: _Pending, exc: BaseException, now: datetime) -> Decision:
         state = attempt_state(p.job)
         if self.refreshed:
             state = replace(state, refreshed=True)
-        decision = self.ex.table.decide(exc, state, self.ex.clock.now())
+        return self.ex.table.decide(exc, state, now)
+
+    def _apply(self, p: _Pending, decision: Decision, exc: BaseException, now: datetime) -> None:
         if isinstance(decision, Fail):
             self.ex.outcomes.fail(p.job, decision, exc, batch_size=self.size)
         elif isinstance(decision, Wait):
-            self.ex.outcomes.wait(p.job, decision, exc, batch_size=self.size)
+            self.ex.outcomes.wait(p.job, decision, exc, batch_size=self.size, decided_at=now)
         else:  # a duplicate that may be the job's own: the single path reads it back
             self.ex.run_claimed(p.job, self.account)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis
@@ -128,8 +128,11 @@ class JobOutcomes:
         exc: BaseException,
         *,
         batch_size: int | None = None,
+        decided_at: datetime | None = None,
     ) -> None:
-        due = self.clock.now() + timedelta(seconds=decision.delay_s)
+        """``decided_at``: when the wait was decided (a batch's jobs share it, and so their
+        due time); now if not given."""
+        due = (decided_at or self.clock.now()) + timedelta(seconds=decision.delay_s)
         delay_s = round(decision.delay_s, 3)
         entry = self._entry(
             decision.kind.outcome, delay_s=delay_s, batch_size=batch_size, **_http_info(exc)
