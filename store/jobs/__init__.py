@@ -35,7 +35,7 @@ from store.jobs.record import (
     input_hash,
 )
 from store.models import jobs
-from store.sql import insert_returning_row, insert_returning_rows
+from store.sql import insert_returning_row, insert_rows
 
 __all__ = [
     "CANCELLED_ERROR",
@@ -67,8 +67,9 @@ class JobStore(JobReads, JobLeases, JobBatches):
     def create_many(self, news: list[NewJob]) -> list[tuple[JobRecord, bool] | IdempotencyConflict]:
         """Insert a batch in one transaction and one statement; per-item idempotency outcomes.
 
-        One multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (SQLAlchemy's
-        "insertmanyvalues") instead of a statement per job: the per-job inserts were 47% of the
+        One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` for the batch (``store.sql.
+        insert_rows``: multi-row ``VALUES`` on SQLite, one array per column on PostgreSQL)
+        instead of a statement per job: the per-job inserts were 47% of the
         web process's samples under a bulk submission (bench/README.md). A row that did not
         come back hit a conflict and is resolved as ``create`` would (an earlier job with its
         idempotency key, perhaps earlier in this same batch).
@@ -79,10 +80,7 @@ class JobStore(JobReads, JobLeases, JobBatches):
         rows = [self._row_values(new, now) for new in news]
         out: list[tuple[JobRecord, bool] | IdempotencyConflict] = []
         with self.db.write() as conn:
-            inserted = {
-                row.id: JobRecord.from_row(row)
-                for row in conn.execute(insert_returning_rows(conn, jobs), rows).all()
-            }
+            inserted = {job.id: job for job in JobRecord.from_result(insert_rows(conn, jobs, rows))}
             for new, values in zip(news, rows, strict=True):
                 record = inserted.get(new.id)
                 if record is not None:

@@ -6,13 +6,14 @@ that each item still ends exactly as the one-at-a-time form would, on both datab
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
 from core.errors import IdempotencyConflict
-from schemas.jobs import JobStatus
+from schemas.jobs import JobStatus, Lane
 from store.accounts import AccountStore
 from store.db import Database
 from store.jobs import Finish, JobRecord, JobStore, NewJob
@@ -130,3 +131,41 @@ def test_next_in_line_many_names_the_oldest_waiting_write_of_each_record(
     waiting = store.next_in_line_many(finished)
     assert sorted(j.id for j in waiting) == sorted([next_a.id, next_b.id])
     assert store.next_in_line_many([]) == []
+
+
+def test_create_many_stores_every_field_as_create_does(db: Database, account_id: str) -> None:
+    """Nested JSON input, metadata, a future run_at, the bulk lane, no key: a batch's rows
+    (one array per column on PostgreSQL) read back as a single create's would."""
+    store = JobStore(db=db)
+    later = store.clock.now() + timedelta(hours=1)
+    news = [
+        NewJob(
+            account_id=account_id,
+            connection_name="hubspot",
+            identifier="user_1",
+            tool_name="hubspot_contacts_search",
+            input={"filters": [{"propertyName": "email", "operator": "EQ", "value": "a@b.co"}]},
+            lane=Lane.BULK,
+            metadata={"source": "crm-sync", "n": 1, "nested": {"ok": True}},
+            run_at=later,
+        ),
+        _new(account_id, "7", "plain"),
+    ]
+    out = store.create_many(news)
+    single, _ = store.create(_new(account_id, "8", "single"))
+    records = [store.get(n.id) for n in news]
+    assert [created for _, created in out] == [True, True]  # type: ignore[misc]
+    first, second = records
+    assert first is not None
+    assert second is not None
+    assert first.input == news[0].input
+    assert first.metadata == news[0].metadata
+    assert first.run_at == later
+    assert first.status is JobStatus.SCHEDULED
+    assert first.lane is Lane.BULK
+    assert first.history == []
+    assert second.record_key == "contacts:7"
+    assert second.metadata is None
+    assert {f: getattr(second, f) for f in ("status", "attempts", "error", "result")} == {
+        f: getattr(single, f) for f in ("status", "attempts", "error", "result")
+    }
