@@ -7,9 +7,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Connection,
-    DateTime,
     Insert,
     Row,
     Table,
@@ -17,12 +15,13 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    literal_column,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.dialects.postgresql import JSONB
 
-from store.types import UTCDateTime, dumps_json
+from store.types import dumps_json
 
 
 def insert_ignoring_conflicts(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
@@ -53,48 +52,35 @@ def insert_returning_rows(conn: Connection, table: Table) -> Insert:
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Any:
     """``insert_returning_rows`` executed for ``rows`` (all with the same keys): the result.
 
-    On PostgreSQL the rows go as one array per column into ``INSERT ... SELECT unnest(...)``.
-    SQLAlchemy's multi-row ``VALUES`` made a statement of 2,000 parameters for 100 jobs, new text
-    every time: psycopg parsed it on every execution (it caches short statements only) and the
-    server planned it anew, a quarter of the web's time under a bulk submission on PostgreSQL
-    (bench/README.md). The ``unnest`` statement is the same short text for every batch, so
-    psycopg's cache and the server's prepared statements serve it.
+    On PostgreSQL the rows go as one JSON document into ``INSERT ... SELECT ... FROM
+    jsonb_populate_recordset(...)``: SQLAlchemy's multi-row ``VALUES`` made a statement of 2,000
+    parameters for 100 jobs, new text every time, which psycopg parsed on every execution (it
+    caches short statements only) and the server planned anew: a quarter of the web's time
+    under a bulk submission on PostgreSQL (bench/README.md). One array per column
+    (``unnest``) fixed that but spent a tenth of the web in psycopg's Python array dumper;
+    orjson writes the one document in C, the server reads it in C, and the statement is the
+    same short text for every batch (psycopg caches it, the server prepares it). Each value
+    takes its column's type as the server casts JSON to a row of the table (a JSON ``null``
+    becomes SQL ``NULL``).
     """
     if conn.dialect.name != "postgresql":
         return conn.execute(insert_returning_rows(conn, table), list(rows))
-    names = tuple(rows[0])
-    arrays = {f"u_{name}": [_pg_value(table, name, row[name]) for row in rows] for name in names}
-    return conn.execute(_unnest_insert(table, names), arrays)
-
-
-def _is_json(table: Table, name: str) -> bool:
-    return isinstance(table.c[name].type, JSON)
-
-
-def _pg_value(table: Table, name: str, value: Any) -> Any:
-    if value is not None and _is_json(table, name):
-        return dumps_json(value)  # sent as text, cast to jsonb by the statement
-    return value
+    return conn.execute(_recordset_insert(table, tuple(rows[0])), {"rows": dumps_json(list(rows))})
 
 
 @cache
-def _unnest_insert(table: Table, names: tuple[str, ...]) -> Insert:
-    """``INSERT INTO table (names) SELECT unnest(:u_a), unnest(:u_b), ... ON CONFLICT DO
-    NOTHING RETURNING *``, built once per table and column list (PostgreSQL zips set-returning
-    functions of equal length in one SELECT)."""
-    columns = []
-    for name in names:
-        column = table.c[name]
-        element: TypeEngine[Any] = column.type
-        if _is_json(table, name):
-            element = Text()
-        elif isinstance(element, UTCDateTime):
-            element = DateTime(timezone=True)
-        unnested = func.unnest(bindparam(f"u_{name}", type_=postgresql.ARRAY(element)))
-        columns.append(cast(unnested, column.type) if _is_json(table, name) else unnested)
+def _recordset_insert(table: Table, names: tuple[str, ...]) -> Insert:
+    """``INSERT INTO table (names) SELECT names FROM jsonb_populate_recordset(NULL::table,
+    :rows) ON CONFLICT DO NOTHING RETURNING *``, built once per table and column list."""
+    recordset = func.jsonb_populate_recordset(
+        literal_column(f"NULL::{table.name}"), cast(bindparam("rows", type_=Text()), JSONB)
+    ).alias("batch")
     return (
         postgresql.insert(table)
-        .from_select(list(names), select(*columns))
+        .from_select(
+            list(names),
+            select(*[literal_column(f'batch."{n}"') for n in names]).select_from(recordset),
+        )
         .on_conflict_do_nothing()
         .returning(*table.c)
     )
