@@ -116,18 +116,22 @@ def job_messages(refs: Iterable[JobRef]) -> list[Message[Any]]:
         if ref.tool in COALESCED_TOOLS:
             groups.setdefault((ref.lane, ref.tool, ref.account), []).append(ref.id)
         else:
-            messages.append(_job_message(ref.lane, ref.tool, [ref.id]))
-    for (lane, tool, _), ids in groups.items():
+            messages.append(_job_message(ref.lane, ref.tool, [ref.id], ref.account))
+    for (lane, tool, account), ids in groups.items():
         for start in range(0, len(ids), GROUP_LIMIT):
-            messages.append(_job_message(lane, tool, ids[start : start + GROUP_LIMIT]))
+            messages.append(_job_message(lane, tool, ids[start : start + GROUP_LIMIT], account))
     return messages
 
 
-def _job_message(lane: Lane, tool: str | None, ids: list[str]) -> Message[Any]:
+def _job_message(lane: Lane, tool: str | None, ids: list[str], account: str | None) -> Message[Any]:
     queue, actor = _LANE_ROUTES[lane]
     kwargs: dict[str, Any] = {} if tool is None else {"tool": tool}
     if len(ids) > 1:
         kwargs["group"] = ids[1:]
+    if account is not None and tool is not None:
+        # An id, like the rest: an interactive job of a coalesced tool is claimed without its
+        # row being read first (``worker.coalesce``).
+        kwargs["account"] = account
     return Message(queue_name=queue, actor_name=actor, args=(ids[0],), kwargs=kwargs, options={})
 
 

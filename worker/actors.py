@@ -39,8 +39,21 @@ PRIORITY_WEBHOOKS = 200
 
 
 def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]) -> None:
-    def execute_tool(job_id: str, tool: str | None = None, group: list[str] | None = None) -> None:
-        runtime().executor.run(job_id, tool, group)
+    def execute_tool(
+        job_id: str,
+        tool: str | None = None,
+        group: list[str] | None = None,
+        account: str | None = None,
+    ) -> None:
+        runtime().executor.run(job_id, tool, group, account=account, interactive=True)
+
+    def execute_tool_bulk(
+        job_id: str,
+        tool: str | None = None,
+        group: list[str] | None = None,
+        account: str | None = None,
+    ) -> None:
+        runtime().executor.run(job_id, tool, group, account=account, interactive=False)
 
     def refresh_token(account_id: str, version: int | None = None) -> None:
         rt = runtime()
@@ -60,10 +73,10 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
     def deliver_webhook(delivery_id: str) -> None:
         runtime().deliverer.deliver(delivery_id)
 
-    # (function, actor name, queue, priority): the executor's two queues run the same function.
+    # (function, actor name, queue, priority): the executor's two queues differ in the lane only.
     actors: list[tuple[Callable[..., None], str, str, int]] = [
         (execute_tool, ACTOR_EXECUTE, QUEUE_INTERACTIVE, PRIORITY_INTERACTIVE),
-        (execute_tool, ACTOR_EXECUTE_BULK, QUEUE_BULK, PRIORITY_BULK),
+        (execute_tool_bulk, ACTOR_EXECUTE_BULK, QUEUE_BULK, PRIORITY_BULK),
         (refresh_token, ACTOR_REFRESH, QUEUE_REFRESH, PRIORITY_REFRESH),
         (refresh_portal_schema, ACTOR_PORTAL_SCHEMA, QUEUE_REFRESH, PRIORITY_PORTAL_SCHEMA),
         (deliver_webhook, ACTOR_DELIVER_WEBHOOK, QUEUE_WEBHOOKS, PRIORITY_WEBHOOKS),

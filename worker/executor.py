@@ -75,7 +75,9 @@ class _Decided:
 class BatchRunner(Protocol):
     """What runs a job of a coalesced tool (``worker.coalesce.Coalescer``)."""
 
-    def run(self, job_id: str) -> None: ...
+    def run(
+        self, job_id: str, *, account_id: str | None = None, tool: str | None = None
+    ) -> None: ...
 
     def run_group(self, job_ids: list[str]) -> None: ...
 
@@ -92,17 +94,28 @@ class JobExecutor:
     #: Runs jobs of the tools sent in batches (DESIGN.md section 12); wired by the runtime.
     coalescer: BatchRunner | None = field(default=None, init=False)
 
-    def run(self, job_id: str, tool: str | None = None, group: list[str] | None = None) -> None:
+    def run(
+        self,
+        job_id: str,
+        tool: str | None = None,
+        group: list[str] | None = None,
+        *,
+        account: str | None = None,
+        interactive: bool = False,
+    ) -> None:
         """Run ``job_id`` if it is still queued (redelivered messages find it claimed: no-op).
 
         ``tool``, when the message names it, sends a job of a coalesced tool to the coalescer,
         which claims it together with the other ready jobs of its account and tool. ``group``
         names the other jobs of a message that runs several (``broker.dispatch.job_messages``):
-        each is run, or found already taken, in turn.
+        each is run, or found already taken, in turn. ``account`` (the job's, named by the
+        message) lets an ``interactive`` one claim at once, without reading its row first.
         """
         if tool in COALESCED_TOOLS and self.coalescer is not None:
             if group:
                 self.coalescer.run_group([job_id, *group])
+            elif interactive and account is not None:
+                self.coalescer.run(job_id, account_id=account, tool=tool)
             else:
                 self.coalescer.run(job_id)
             return

@@ -24,7 +24,7 @@ from schemas.jobs import JobStatus
 from schemas.tools.coalescing import record_key
 from store.db import Database
 from store.jobs.leases import Finish, JobLeases, LapsedLeases, LapseVerdict
-from store.jobs.order import JobBatches
+from store.jobs.order import BatchHead, ClaimHead, JobBatches
 from store.jobs.reads import JobReads
 from store.jobs.record import (
     CANCELLED_ERROR,
@@ -40,6 +40,8 @@ from store.sql import insert_returning_row, insert_rows
 __all__ = [
     "CANCELLED_ERROR",
     "JOB_DEADLINE",
+    "BatchHead",
+    "ClaimHead",
     "Finish",
     "JobRecord",
     "JobStore",

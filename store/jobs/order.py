@@ -18,12 +18,14 @@ account and tool under the same lease rules, skipping any whose record is alread
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     and_,
     bindparam,
     case,
@@ -38,6 +40,8 @@ from schemas.jobs import JobStatus
 from store.jobs.record import JobRecord, JobTable
 from store.models import jobs
 from store.types import UTCDateTime
+
+T = TypeVar("T")
 
 #: The states in which a job still holds its record for the jobs submitted after it.
 UNFINISHED = (JobStatus.QUEUED.value, JobStatus.RETRYING.value, JobStatus.RUNNING.value)
@@ -68,6 +72,29 @@ def _claimable() -> ColumnElement[bool]:
 _CLAIMABLE = _claimable()
 
 
+class BatchHead(Protocol):
+    """What a batch claim needs of the job it is made for (a ``JobRecord``, or a message's
+    ``ClaimHead``)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def account_id(self) -> str: ...
+
+    @property
+    def tool_name(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ClaimHead:
+    """A job named by its message (ids only), for a claim that does not read its row first."""
+
+    id: str
+    account_id: str
+    tool_name: str
+
+
 class JobBatches(JobTable):
     def ready_count(self, account_id: str, tool_name: str, *, limit: int) -> int:
         """How many ``queued`` jobs of the account and tool there are, counting up to ``limit``.
@@ -90,13 +117,34 @@ class JobBatches(JobTable):
 
     def claim_batch(
         self,
-        first: JobRecord,
+        first: BatchHead,
         *,
         owner: str,
         lease_seconds: float,
         limit: int,
         prefer: Sequence[str] = (),
     ) -> list[JobRecord]:
+        """``claim_batch_with`` loading nothing."""
+        batch, _ = self.claim_batch_with(
+            first,
+            owner=owner,
+            lease_seconds=lease_seconds,
+            limit=limit,
+            prefer=prefer,
+            load=lambda conn: None,
+        )
+        return batch
+
+    def claim_batch_with(
+        self,
+        first: BatchHead,
+        *,
+        owner: str,
+        lease_seconds: float,
+        limit: int,
+        load: Callable[[Connection], T],
+        prefer: Sequence[str] = (),
+    ) -> tuple[list[JobRecord], T | None]:
         """Up to ``limit`` ready jobs of ``first``'s account and tool, claimed like ``claim``
         (``running``, each under its own lease): ``first`` ahead if it is still ready, then those
         of ``prefer`` (the other jobs of ``first``'s message), then the oldest.
@@ -110,10 +158,11 @@ class JobBatches(JobTable):
         so concurrent messages of the same jobs find them taken and skip, instead of each
         claiming its own job and splitting the batch. A job whose record an earlier unfinished
         job holds is not ready, so no two jobs of a batch write the same record. On PostgreSQL,
-        rows another claim has locked are skipped rather than waited for.
+        rows another claim has locked are skipped rather than waited for. ``load`` reads what
+        the batch needs (its account) in the same transaction, when something was claimed.
         """
         if limit <= 0:
-            return []
+            return [], None
         now = self.clock.now()
         picked = (
             select(jobs.c.id)
@@ -144,16 +193,19 @@ class JobBatches(JobTable):
                 conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(_lock_key(first)))))
             ids = [r.id for r in conn.execute(picked)]
             if not ids:
-                return []
-            rows = conn.execute(
-                update(jobs)
-                .where(jobs.c.id.in_(ids), jobs.c.status == JobStatus.QUEUED.value)
-                .values(**running_params())
-                .returning(*jobs.c),
-                claim_params(owner, now + timedelta(seconds=lease_seconds), now),
-            ).all()
-        claimed = [JobRecord.from_row(r) for r in rows]
-        return sorted(claimed, key=lambda j: (j.id != first.id, j.created_at, j.id))
+                return [], None
+            claimed = JobRecord.from_result(
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id.in_(ids), jobs.c.status == JobStatus.QUEUED.value)
+                    .values(**running_params())
+                    .returning(*jobs.c),
+                    claim_params(owner, now + timedelta(seconds=lease_seconds), now),
+                )
+            )
+            loaded = load(conn) if claimed else None
+        batch = sorted(claimed, key=lambda j: (j.id != first.id, j.created_at, j.id))
+        return batch, loaded
 
     def next_in_line(self, job: JobRecord) -> JobRecord | None:
         """The job now free to start on ``job``'s record (``job`` has finished), if any."""
@@ -188,7 +240,7 @@ class JobBatches(JobTable):
         return list(found.values())
 
 
-def _lock_key(job: JobRecord) -> str:
+def _lock_key(job: BatchHead) -> str:
     return f"claim_batch:{job.account_id}:{job.tool_name}"
 
 

@@ -103,6 +103,19 @@ def test_a_coalesced_tools_jobs_share_a_message_per_account_tool_and_lane(broker
     assert interactive == [["i-0"]]
 
 
+def test_a_job_message_names_its_jobs_account_when_it_is_known(broker: Broker) -> None:
+    """An id, like the rest: it lets an interactive coalesced job be claimed without a read."""
+    dispatcher = Dispatcher(broker=broker)
+    dispatcher.enqueue_jobs(
+        [
+            JobRef(id="known", lane=Lane.INTERACTIVE, tool="hubspot_contact_create", account="a1"),
+            JobRef(id="unknown", lane=Lane.INTERACTIVE),
+        ]
+    )
+    kwargs = {m.args[0]: m.kwargs for m in _fetch(broker, QUEUE_INTERACTIVE, 5)}
+    assert kwargs == {"known": {"tool": "hubspot_contact_create", "account": "a1"}, "unknown": {}}
+
+
 def test_the_sweep_sees_every_job_of_a_group_message(broker: Broker) -> None:
     """Each job of a group is indexed to the group's message: present while it waits or is in
     flight, missing for every one of them once it is acked."""

@@ -59,7 +59,9 @@ class FakeKeeper(LeaseKeeper):
 class FakeExecutor:
     runs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def run(self, job_id: str, tool: str | None = None, group: list[str] | None = None) -> None:
+    def run(
+        self, job_id: str, tool: str | None = None, group: list[str] | None = None, **_: Any
+    ) -> None:
         self.runs.append((job_id, structlog.contextvars.get_contextvars()))
         report_end(JobEnd(job_id, JobStatus.SUCCEEDED, attempts=1, landed=True))
 

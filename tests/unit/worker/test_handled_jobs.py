@@ -83,9 +83,9 @@ class _QueuedBulkJobs:
         self.ready_polls.append(len(self.claims))
         return 1
 
-    def claim_batch(self, head: Any, **_: Any) -> list[Any]:
+    def claim_batch_with(self, head: Any, **_: Any) -> tuple[list[Any], Any]:
         self.claims.append(head.id)
-        return []
+        return [], None
 
 
 def test_a_group_message_waits_for_company_once_then_tries_each_of_its_jobs() -> None:
@@ -100,3 +100,33 @@ def test_a_group_message_waits_for_company_once_then_tries_each_of_its_jobs() ->
     assert set(jobs.ready_polls) == {0}  # every poll came before the first claim
     coalescer.run("fourth")  # a message of its own waits again
     assert jobs.ready_polls[-1] == 3
+
+
+class _NoReads:
+    """A store whose job reads must not happen; records the batch claims."""
+
+    def __init__(self) -> None:
+        self.claims: list[Any] = []
+
+    def status_of(self, job_id: str) -> JobStatus:  # pragma: no cover - must not be called
+        raise AssertionError("an interactive message naming its account reads no status")
+
+    def get(self, job_id: str) -> Any:  # pragma: no cover - must not be called
+        raise AssertionError("an interactive message naming its account reads no row")
+
+    def claim_batch_with(self, head: Any, **_: Any) -> tuple[list[Any], Any]:
+        self.claims.append(head)
+        return [], None
+
+
+def test_an_interactive_message_naming_its_account_claims_without_reading_the_job() -> None:
+    jobs = _NoReads()
+    executor: Any = SimpleNamespace(jobs=jobs, lease=SimpleNamespace(owner="w", seconds=60.0))
+    coalescer = Coalescer(executor=executor, keeper=None)
+    coalescer.run("job_1", account_id="acct_1", tool="hubspot_contact_create")
+    [head] = jobs.claims
+    assert (head.id, head.account_id, head.tool_name) == (
+        "job_1",
+        "acct_1",
+        "hubspot_contact_create",
+    )
