@@ -13,7 +13,10 @@ Hooked like Dramatiq's own middleware (``before_process_message`` / ``after_proc
 They share Dramatiq's hooks through ``worker.middleware.hooks`` (``EndingMiddleware``: one
 method per reported ending). ``worker_middleware`` gives them in order. Dramatiq runs
 ``before_*`` hooks in list order and ``after_*`` hooks in reverse, so the log context is bound
-first and cleared last, and the summary is written while it still names the job. They go after
+first and cleared last, and the summary is written while it still names the job. After a job,
+its metrics are queued first and its waiters told next (a woken waiter sees the job counted);
+the summary line and the webhook events (a Redis read of who subscribes, at least) come after
+that, off the path of a waiting caller. They go after
 Dramatiq's defaults (``TimeLimit`` included, ``broker.redis_broker.build_broker``), so the lease
 is released before ``Retries`` dead-letters a crashed message.
 """
@@ -65,8 +68,8 @@ def worker_middleware(
     return [
         JobContext(),
         JobLease(keeper=keeper),
-        JobDone(notify=notify_done),
-        JobSummary(),
-        JobMetrics(client=metrics_client, clock=clock, submit=metrics_submit),
         *([JobEvents(events=events)] if events is not None else []),
+        JobSummary(),
+        JobDone(notify=notify_done),
+        JobMetrics(client=metrics_client, clock=clock, submit=metrics_submit),
     ]
