@@ -127,9 +127,13 @@ class TokenVault:
         )
         return result.rowcount == 1
 
-    def load(self, account_id: str) -> TokenSet | None:
-        """Decrypt the current tokens (``CredentialsUnreadable`` if they do not decrypt)."""
-        with self.db.read() as conn:
+    def load(self, account_id: str, conn: Connection | None = None) -> TokenSet | None:
+        """Decrypt the current tokens (``CredentialsUnreadable`` if they do not decrypt);
+        ``conn``: within that transaction (a job's claim) rather than one of its own."""
+        if conn is None:
+            with self.db.read() as own:
+                row = own.execute(select(tokens).where(tokens.c.account_id == account_id)).first()
+        else:
             row = conn.execute(select(tokens).where(tokens.c.account_id == account_id)).first()
         if row is None:
             return None

@@ -25,6 +25,7 @@ from schemas.accounts import unavailable_error
 from schemas.tools import HubSpotRequest, ToolSpec, get_tool, parse_tool_input
 from store.accounts import AccountRecord
 from store.jobs import JobRecord
+from store.vault import TokenSet
 from worker import job_metrics
 from worker.recovery import recover_contact_create
 from worker.refresh.tokens import AccessToken, TokenProvider
@@ -42,11 +43,16 @@ class HubSpotCalls:
     throttle: PortalThrottle
 
     def start(
-        self, job: JobRecord, account: AccountRecord | None, request: HubSpotRequest | None = None
+        self,
+        job: JobRecord,
+        account: AccountRecord | None,
+        request: HubSpotRequest | None = None,
+        tokens: TokenSet | None = None,
     ) -> JobCall:
         """``job``'s call; ``request`` replaces the one its input builds (a coalesced batch call
-        made on behalf of ``job`` and others of the same tool, ``worker.coalesce``)."""
-        return JobCall(self, job, account, request)
+        made on behalf of ``job`` and others of the same tool, ``worker.coalesce``); ``tokens``
+        were read with the claim (``TokenProvider.read``)."""
+        return JobCall(self, job, account, request, tokens)
 
 
 class JobCall:
@@ -56,12 +62,14 @@ class JobCall:
         job: JobRecord,
         account: AccountRecord | None,
         request: HubSpotRequest | None = None,
+        tokens: TokenSet | None = None,
     ):
         self.calls = calls
         self.job = job
         self.claimed_account = account
         self.token: AccessToken | None = None
         self.request: HubSpotRequest | None = request
+        self.claimed_tokens = tokens
 
     def send(self) -> HubSpotResponse:
         account = self._runnable_account()
@@ -73,7 +81,14 @@ class JobCall:
         # The token first, then the rate-limit slot: the slot is counted as used when taken, so
         # the call must follow it at once (a token read, or an inline refresh, between the two
         # lets a call reach HubSpot late and land in the next window with others: a 429).
-        self.token = self.calls.tokens.get(account.id)
+        claimed = self.calls.tokens.usable(self.claimed_tokens)
+        if (
+            claimed is None
+            or self.claimed_tokens is None
+            or self.claimed_tokens.account_id != account.id
+        ):
+            claimed = self.calls.tokens.get(account.id)
+        self.token = claimed
         self.calls.throttle.acquire(self.job.id, account, request)
         return self.calls.hubspot.send(request, access_token=self.token.value.get_secret_value())
 

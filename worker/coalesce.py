@@ -157,20 +157,21 @@ class Coalescer:
             if wait and record.lane is Lane.BULK:
                 self._wait_for_company(record)
             head = record
-        batch, account = self.jobs.claim_batch_with(
+        batch, loaded = self.jobs.claim_batch_with(
             head,
             owner=self.lease.owner,
             lease_seconds=self.lease.seconds,
             limit=self.batch_limit,
             prefer=prefer,
-            load=lambda conn: self.accounts.get_by_id(head.account_id, conn),
+            load=lambda conn: self.executor.load_for(conn, head.account_id),
         )
-        if not batch:
+        if not batch or loaded is None:
             log.debug("job.claim_skipped", job_id=job_id)
             return
+        account, tokens = loaded
         structlog.contextvars.bind_contextvars(tool=head.tool_name)
         if len(batch) == 1:
-            self.executor.run_claimed(batch[0], account)
+            self.executor.run_claimed(batch[0], account, tokens)
             return
         self._hold(batch)
         try:

@@ -22,6 +22,7 @@ from typing import Protocol
 
 import structlog
 from dramatiq.middleware import TimeLimitExceeded
+from sqlalchemy import Connection
 
 from core.clock import Clock, SystemClock
 from core.logging import get_logger
@@ -33,6 +34,7 @@ from schemas.tools.coalescing import COALESCED_TOOLS
 from store.accounts import AccountRecord, AccountStore
 from store.errors import StoreUnavailable
 from store.jobs import JobRecord, JobStore
+from store.vault import TokenSet
 from worker.calls import HubSpotCalls
 from worker.decisions import (
     AttemptState,
@@ -128,27 +130,40 @@ class JobExecutor:
             job_id,
             owner=self.lease.owner,
             lease_seconds=self.lease.seconds,
-            load=lambda conn, job: self.accounts.get_by_id(job.account_id, conn),
+            load=lambda conn, job: self.load_for(conn, job.account_id),
         )
         if claimed is None:
             log.debug("job.claim_skipped", job_id=job_id)
             return
-        job, account = claimed
+        job, (account, tokens) = claimed
         # Cleared with the rest of the message's context by ``worker.middleware.JobContext``.
         structlog.contextvars.bind_contextvars(tool=job.tool_name)
-        self.run_claimed(job, account)
+        self.run_claimed(job, account, tokens)
 
-    def run_claimed(self, job: JobRecord, account: AccountRecord | None) -> None:
-        """One attempt of a job this worker has claimed, its ending recorded."""
-        self._record(job, self._attempt(job, account))
+    def load_for(
+        self, conn: Connection, account_id: str
+    ) -> tuple[AccountRecord | None, TokenSet | None]:
+        """What a claimed job's call needs, read in the claim's transaction: its account and
+        its tokens (the tokens were a transaction of their own, on the path of a waiting
+        caller)."""
+        return self.accounts.get_by_id(account_id, conn), self.calls.tokens.read(account_id, conn)
 
-    def _attempt(self, job: JobRecord, account: AccountRecord | None) -> _Answered | _Decided:
+    def run_claimed(
+        self, job: JobRecord, account: AccountRecord | None, tokens: TokenSet | None = None
+    ) -> None:
+        """One attempt of a job this worker has claimed, its ending recorded; ``tokens``: read
+        with the claim."""
+        self._record(job, self._attempt(job, account, tokens))
+
+    def _attempt(
+        self, job: JobRecord, account: AccountRecord | None, tokens: TokenSet | None = None
+    ) -> _Answered | _Decided:
         """The call and whatever extra steps the table asks for, until an answer or a decision.
 
         A database outage propagates: the lease lapses and the sweep re-queues the job.
         """
         state = attempt_state(job)
-        call = self.calls.start(job, account)
+        call = self.calls.start(job, account, tokens=tokens)
         step: Callable[[], HubSpotResponse] = call.send
         while True:
             try:

