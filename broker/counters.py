@@ -12,7 +12,8 @@ Redis restarts the counters at zero, which Prometheus reads as a counter reset.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 
 import redis
 
@@ -124,12 +125,29 @@ def observe_ops(
     labels: Mapping[str, str] | None = None,
 ) -> None:
     """Queue one histogram observation on ``pipe``: its bucket, the sum and the count."""
+    observe_many_ops(pipe, name, [value], labels)
+
+
+def observe_many_ops(
+    pipe: redis.client.Pipeline,
+    name: str,
+    values: Sequence[float],
+    labels: Mapping[str, str] | None = None,
+) -> None:
+    """Queue several observations of one label set: one increment per bucket they fall in, one
+    for the sum and one for the count (a coalesced batch's hundred durations in a few commands,
+    not three hundred)."""
+    if not values:
+        return
     bounds = HISTOGRAMS[name][1]
-    bucket = next((repr(b) for b in bounds if value <= b), "+Inf")
+    buckets: Counter[str] = Counter(
+        next((repr(b) for b in bounds if value <= b), "+Inf") for value in values
+    )
     base = dict(labels or {})
-    pipe.hincrby(HISTOGRAMS_KEY, encode_field(name, {**base, "le": bucket}), 1)
-    pipe.hincrbyfloat(HISTOGRAMS_KEY, encode_field(f"{name}:sum", base), value)
-    pipe.hincrby(HISTOGRAMS_KEY, encode_field(f"{name}:count", base), 1)
+    for bucket, count in buckets.items():
+        pipe.hincrby(HISTOGRAMS_KEY, encode_field(name, {**base, "le": bucket}), count)
+    pipe.hincrbyfloat(HISTOGRAMS_KEY, encode_field(f"{name}:sum", base), sum(values))
+    pipe.hincrby(HISTOGRAMS_KEY, encode_field(f"{name}:count", base), len(values))
 
 
 def read_counters(client: redis.Redis, key: str = COUNTERS_KEY) -> dict[str, int]:

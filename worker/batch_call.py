@@ -46,6 +46,7 @@ from schemas.tools.request import objects_path
 from store.accounts import AccountRecord
 from store.errors import StoreUnavailable
 from store.jobs import JobRecord
+from store.vault import TokenSet
 from worker.batch_results import CREATED, BatchItem, map_answer
 from worker.calls import JobCall
 from worker.decisions import Decision, Fail, Wait, WaitKind
@@ -83,10 +84,17 @@ class _Pending:
 
 class BatchCall:
     def __init__(
-        self, *, executor: JobExecutor, jobs: list[JobRecord], account: AccountRecord | None
+        self,
+        *,
+        executor: JobExecutor,
+        jobs: list[JobRecord],
+        account: AccountRecord | None,
+        tokens: TokenSet | None = None,
     ) -> None:
         self.ex = executor
         self.account = account
+        #: Read with the claim: the first round's call uses them (``TokenProvider.usable``).
+        self.tokens = tokens
         self.jobs = jobs
         self.size = len(jobs)
         self.tool = get_tool(jobs[0].tool_name)
@@ -116,7 +124,8 @@ class BatchCall:
         request = coalesced_request(
             self.tool.name, [p.parsed for p in pending], [p.job.id for p in pending]
         )
-        call = self.ex.calls.start(pending[0].job, self.account, request)
+        call = self.ex.calls.start(pending[0].job, self.account, request, tokens=self.tokens)
+        self.tokens = None  # a later round (after a 409) reads them afresh: a 401 may refresh
         contacts_create = self.tool.name == CONTACT_CREATE
         try:
             response = self._send(call)

@@ -177,7 +177,7 @@ class Coalescer:
         try:
             log.debug("job.coalesced", batch_size=len(batch))
             with self.handled.running([job.id for job in batch]):
-                BatchCall(executor=self.executor, jobs=batch, account=account).run()
+                BatchCall(executor=self.executor, jobs=batch, account=account, tokens=tokens).run()
                 self.handled.finished(e.job_id for e in current_ends() if e.finished)
         finally:
             self._release(batch)

@@ -32,7 +32,7 @@ from broker.counters import (
     encode_field,
     send_now,
 )
-from broker.job_stats import job_outcome_ops
+from broker.job_stats import JobOutcome, job_outcome_ops
 from broker.timeline import CALLS_SERIES, minute_ops
 from worker.notify_batch import PipelineOps
 
@@ -40,19 +40,27 @@ from worker.notify_batch import PipelineOps
 CURRENT_PORTAL: ContextVar[int | None] = ContextVar("hubspot_actions_portal", default=None)
 
 
-def job_finished_ops(
+def job_outcome(
     *, tool: str, due: datetime, status: str, code: object, now: datetime
-) -> PipelineOps:
-    """The commands counting a job of ``tool`` reaching ``status``; the duration runs from when
-    it was ``due`` (its ``run_at``, else its submission), so it includes queueing and retries:
-    what a caller waits."""
-    return partial(
-        job_outcome_ops,
+) -> JobOutcome:
+    """What is counted of a job of ``tool`` reaching ``status``; the duration runs from when it
+    was ``due`` (its ``run_at``, else its submission), so it includes queueing and retries: what
+    a caller waits."""
+    return JobOutcome(
         tool=tool,
         outcome=status,
         code=str(code) if code else None,
         duration_s=(now - due).total_seconds(),
         now=now.timestamp(),
+    )
+
+
+def job_finished_ops(
+    *, tool: str, due: datetime, status: str, code: object, now: datetime
+) -> PipelineOps:
+    """The commands counting one such job (``job_outcome``)."""
+    return partial(
+        job_outcome_ops, **job_outcome(tool=tool, due=due, status=status, code=code, now=now)
     )
 
 

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import redis
 import structlog
@@ -21,12 +22,13 @@ from dramatiq import Broker
 from dramatiq.broker import MessageProxy
 
 from broker.counters import JOBS_COUNTER, send_now
+from broker.job_stats import JobOutcome, job_outcomes_ops
 from core.clock import Clock
 from core.logging import get_logger
 from schemas.jobs import JobStatus
 from worker import job_metrics
-from worker.middleware.ending import JobEnd, current_ends
-from worker.middleware.hooks import EndingMiddleware, MessageMiddleware
+from worker.middleware.ending import current_ends
+from worker.middleware.hooks import MessageMiddleware
 from worker.notify_batch import PipelineOps
 
 log = get_logger("worker.executor")
@@ -86,7 +88,7 @@ RATE_WAIT_KINDS = frozenset({"rate_limited", "throttled"})
 
 
 @dataclass(eq=False, kw_only=True)
-class JobMetrics(EndingMiddleware):
+class JobMetrics(MessageMiddleware):
     """Counts each landed ending: terminal outcomes by tool and code, and rate-limit waits.
 
     With ``submit`` (the process's ``RedisBatcher.submit``) a terminal outcome is queued for the
@@ -97,23 +99,33 @@ class JobMetrics(EndingMiddleware):
     clock: Clock
     submit: Callable[[PipelineOps], None] | None = None
 
-    def on_end(self, end: JobEnd) -> None:
-        if not end.landed:
+    def after_message(self, message: MessageProxy) -> None:
+        """The message's landed terminal endings counted together (``job_outcomes_ops``: a
+        coalesced batch's hundred in a few commands), its rate-limit waits one by one."""
+        now = self.clock.now()
+        finished: list[JobOutcome] = []
+        for end in current_ends():
+            if not end.landed:
+                continue
+            if end.status.is_terminal and end.due_at is not None:
+                finished.append(
+                    job_metrics.job_outcome(
+                        tool=end.tool,
+                        due=end.due_at,
+                        status=end.status.value,
+                        code=end.code,
+                        now=now,
+                    )
+                )
+            elif end.wait_kind in RATE_WAIT_KINDS:
+                job_metrics.rate_limit_wait(self.client, str(end.wait_kind))
+        if not finished:
             return
-        if end.status.is_terminal and end.due_at is not None:
-            ops = job_metrics.job_finished_ops(
-                tool=end.tool,
-                due=end.due_at,
-                status=end.status.value,
-                code=end.code,
-                now=self.clock.now(),
-            )
-            if self.submit is not None:
-                self.submit(ops)
-            else:
-                send_now(self.client, ops, metric=JOBS_COUNTER)
-        elif end.wait_kind in RATE_WAIT_KINDS:
-            job_metrics.rate_limit_wait(self.client, str(end.wait_kind))
+        ops = partial(job_outcomes_ops, jobs=finished)
+        if self.submit is not None:
+            self.submit(ops)
+        else:
+            send_now(self.client, ops, metric=JOBS_COUNTER)
 
 
 def _bound_job_id() -> object:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import fakeredis
 import pytest
 
+from broker.job_stats import job_outcome_ops, job_outcomes_ops
 from broker.timeline import CALLS_SERIES, JOBS_SERIES, read_minutes
 from tests.support.metrics import shared_samples
 from worker import job_metrics
@@ -82,3 +83,34 @@ def test_hubspot_answers_are_charted_for_the_current_portal_only() -> None:
     ((_, counts),) = read_minutes(client, CALLS_SERIES, now=NOW.timestamp(), minutes=1)
     assert counts == {(("hub", "777"),): 2}
     assert all(v != "777" for _, labels in got for _, v in labels)
+
+
+def test_a_batch_counted_together_reads_as_its_jobs_counted_one_by_one() -> None:
+    """``job_outcomes_ops`` (a coalesced batch's endings added up) leaves every counter,
+    histogram bucket, sum and minute as counting each job on its own does, in fewer commands."""
+    tools = ["hubspot_contact_update", "hubspot_contact_create"]
+    jobs = [
+        job_metrics.job_outcome(
+            tool=tools[n % 2],
+            due=NOW - timedelta(seconds=n % 7 * 4),
+            status="failed" if n % 5 == 0 else "succeeded",
+            code="hubspot_error" if n % 5 == 0 else None,
+            now=NOW + timedelta(seconds=n % 3 * 20),  # across a minute boundary too
+        )
+        for n in range(60)
+    ]
+    one_by_one, together = fakeredis.FakeRedis(), fakeredis.FakeRedis()
+    for job in jobs:
+        pipe = one_by_one.pipeline(transaction=False)
+        job_outcome_ops(pipe, **job)
+        pipe.execute()
+    pipe = together.pipeline(transaction=False)
+    job_outcomes_ops(pipe, jobs)
+    commands = len(pipe.command_stack)
+    pipe.execute()
+    assert shared_samples(together) == shared_samples(one_by_one)
+    later = (NOW + timedelta(minutes=1)).timestamp()
+    assert read_minutes(together, JOBS_SERIES, now=later, minutes=2) == read_minutes(
+        one_by_one, JOBS_SERIES, now=later, minutes=2
+    )
+    assert commands < len(jobs)
