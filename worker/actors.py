@@ -39,21 +39,19 @@ PRIORITY_WEBHOOKS = 200
 
 
 def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]) -> None:
-    def execute_tool(
-        job_id: str,
-        tool: str | None = None,
-        group: list[str] | None = None,
-        account: str | None = None,
-    ) -> None:
-        runtime().executor.run(job_id, tool, group, account=account, interactive=True)
+    def job_actor(*, interactive: bool) -> Callable[..., None]:
+        """The executor's actor function for one lane (the lane decides whether a job of a
+        coalesced tool may be claimed at once, ``JobExecutor.run``)."""
 
-    def execute_tool_bulk(
-        job_id: str,
-        tool: str | None = None,
-        group: list[str] | None = None,
-        account: str | None = None,
-    ) -> None:
-        runtime().executor.run(job_id, tool, group, account=account, interactive=False)
+        def execute_tool(
+            job_id: str,
+            tool: str | None = None,
+            group: list[str] | None = None,
+            account: str | None = None,
+        ) -> None:
+            runtime().executor.run(job_id, tool, group, account=account, interactive=interactive)
+
+        return execute_tool
 
     def refresh_token(account_id: str, version: int | None = None) -> None:
         rt = runtime()
@@ -75,8 +73,8 @@ def declare_actors(broker: dramatiq.Broker, runtime: Callable[[], WorkerRuntime]
 
     # (function, actor name, queue, priority): the executor's two queues differ in the lane only.
     actors: list[tuple[Callable[..., None], str, str, int]] = [
-        (execute_tool, ACTOR_EXECUTE, QUEUE_INTERACTIVE, PRIORITY_INTERACTIVE),
-        (execute_tool_bulk, ACTOR_EXECUTE_BULK, QUEUE_BULK, PRIORITY_BULK),
+        (job_actor(interactive=True), ACTOR_EXECUTE, QUEUE_INTERACTIVE, PRIORITY_INTERACTIVE),
+        (job_actor(interactive=False), ACTOR_EXECUTE_BULK, QUEUE_BULK, PRIORITY_BULK),
         (refresh_token, ACTOR_REFRESH, QUEUE_REFRESH, PRIORITY_REFRESH),
         (refresh_portal_schema, ACTOR_PORTAL_SCHEMA, QUEUE_REFRESH, PRIORITY_PORTAL_SCHEMA),
         (deliver_webhook, ACTOR_DELIVER_WEBHOOK, QUEUE_WEBHOOKS, PRIORITY_WEBHOOKS),
