@@ -7,6 +7,7 @@ cannot both win, and a slow, stale refresh can never overwrite a newer token.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -130,11 +131,8 @@ class TokenVault:
     def load(self, account_id: str, conn: Connection | None = None) -> TokenSet | None:
         """Decrypt the current tokens (``CredentialsUnreadable`` if they do not decrypt);
         ``conn``: within that transaction (a job's claim) rather than one of its own."""
-        if conn is None:
-            with self.db.read() as own:
-                row = own.execute(select(tokens).where(tokens.c.account_id == account_id)).first()
-        else:
-            row = conn.execute(select(tokens).where(tokens.c.account_id == account_id)).first()
+        with self.db.read() if conn is None else nullcontext(conn) as within:
+            row = within.execute(select(tokens).where(tokens.c.account_id == account_id)).first()
         if row is None:
             return None
         access = self.keyring.decrypt(

@@ -93,7 +93,7 @@ class BatchCall:
     ) -> None:
         self.ex = executor
         self.account = account
-        #: Read with the claim: the first round's call uses them (``TokenProvider.usable``).
+        #: Read with the claim: the first round's call uses them (``TokenProvider.get``).
         self.tokens = tokens
         self.jobs = jobs
         self.size = len(jobs)

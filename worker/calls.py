@@ -81,14 +81,7 @@ class JobCall:
         # The token first, then the rate-limit slot: the slot is counted as used when taken, so
         # the call must follow it at once (a token read, or an inline refresh, between the two
         # lets a call reach HubSpot late and land in the next window with others: a 429).
-        claimed = self.calls.tokens.usable(self.claimed_tokens)
-        if (
-            claimed is None
-            or self.claimed_tokens is None
-            or self.claimed_tokens.account_id != account.id
-        ):
-            claimed = self.calls.tokens.get(account.id)
-        self.token = claimed
+        self.token = self.calls.tokens.get(account.id, read=self.claimed_tokens)
         self.calls.throttle.acquire(self.job.id, account, request)
         return self.calls.hubspot.send(request, access_token=self.token.value.get_secret_value())
 

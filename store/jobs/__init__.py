@@ -70,7 +70,7 @@ class JobStore(JobReads, JobLeases, JobBatches):
         """Insert a batch in one transaction and one statement; per-item idempotency outcomes.
 
         One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` for the batch (``store.sql.
-        insert_rows``: multi-row ``VALUES`` on SQLite, one array per column on PostgreSQL)
+        insert_rows``: multi-row ``VALUES`` on SQLite, one JSON document on PostgreSQL)
         instead of a statement per job: the per-job inserts were 47% of the
         web process's samples under a bulk submission (bench/README.md). A row that did not
         come back hit a conflict and is resolved as ``create`` would (an earlier job with its

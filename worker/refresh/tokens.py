@@ -51,8 +51,12 @@ class TokenProvider:
     margin: timedelta = DEFAULT_INLINE_MARGIN
     clock: Clock = field(default_factory=SystemClock)
 
-    def get(self, account_id: str) -> AccessToken:
-        tokens = self._load(account_id)
+    def get(self, account_id: str, *, read: TokenSet | None = None) -> AccessToken:
+        """A token good for at least the margin. ``read``: the tokens already read with the
+        job's claim (``TokenProvider.read``), used instead of reading them again when they are this
+        account's; near their expiry they are refreshed like any others."""
+        tokens = read if read is not None and read.account_id == account_id else None
+        tokens = tokens or self._load(account_id)
         if self.refresher is not None and tokens.expires_at - self.clock.now() <= self.margin:
             tokens = self.refresher.refresh_now(account_id, stale_version=tokens.version)
         return _access(tokens)
@@ -65,13 +69,6 @@ class TokenProvider:
             return self.vault.load(account_id, conn)
         except CredentialsUnreadable:
             return None
-
-    def usable(self, tokens: TokenSet | None) -> AccessToken | None:
-        """``tokens`` (read with the claim) as the access token to use, unless they are within
-        the margin of their expiry: ``get`` then reads (and refreshes) again."""
-        if tokens is None or tokens.expires_at - self.clock.now() <= self.margin:
-            return None
-        return _access(tokens)
 
     def force_refresh(self, account_id: str, *, stale_version: int) -> AccessToken | None:
         """After a 401: refresh once (unless someone already did); None if refresh is off."""
